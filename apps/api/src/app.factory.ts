@@ -1,0 +1,81 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import { GlobalExceptionFilter } from './common/global-exception.filter';
+import { RequestContext } from './common/request-context';
+import { buildValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Builds the configured application without listening: used by main.ts, the worker and tests. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    (req as unknown as { id: string }).id = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    RequestContext.run({ requestId, ip: req.ip ?? null, userAgent: req.header('user-agent') ?? null }, next);
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'script-src': ["'self'"],
+          'frame-src': ["'self'"],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      strictTransportSecurity: config.publicUrl.startsWith('https:'),
+    }),
+  );
+  app.use(cookieParser());
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(new GlobalExceptionFilter().middleware);
+  app.useGlobalPipes(buildValidationPipe());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('ResetDesk API')
+      .setDescription('Staff console API: patients, portal resets, invitations, audit log, outbox. Errors: {statusCode, error, message, errors?}.')
+      .setVersion('1.0')
+      .addCookieAuth('rd_session')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  serveConsole(app, config);
+  return app;
+}
+
+/** The built console is a single-page app: its files, then index.html for anything else it routes. */
+function serveConsole(app: INestApplication, config: AppConfig): void {
+  const dir = config.consoleDir;
+  if (!dir || !existsSync(join(dir, 'index.html'))) return;
+  const server = app.getHttpAdapter().getInstance() as express.Express;
+  server.use(express.static(dir, { index: false, maxAge: '1h' }));
+  server.get(/^\/(?!api\/|api$|register|login|forgot-|reset-password)([^.]*)$/, (_req: Request, res: Response) => {
+    res.sendFile(join(dir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
+  });
+}

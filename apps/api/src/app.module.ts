@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { CommonModule } from './common/common.module';
+import { GlobalExceptionFilter } from './common/global-exception.filter';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { PatientsModule } from './patients/patients.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req) => (req as unknown as { id: string }).id,
+            redact: {
+              paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
+              censor: '[redacted]',
+            },
+            // Registration and reset links carry their token in the path: never log it.
+            serializers: {
+              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactTokenPaths(req.url) }),
+            },
+            autoLogging: { ignore: (req) => req.url === '/api/health' },
+          },
+        }),
+        TypeOrmModule.forRoot(buildDataSourceOptions(config.database)),
+        CommonModule,
+        AuthModule,
+        PatientsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: GlobalExceptionFilter },
+      ],
+      exports: [APP_CONFIG],
+    };
+  }
+}
+
+export function redactTokenPaths(url: string): string {
+  return url.replace(/\/(register|reset-password)\/[^/?#]+/g, '/$1/[token]');
+}

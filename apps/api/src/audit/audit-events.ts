@@ -1,0 +1,55 @@
+import type { IdentityVerificationMethod, PortalStatus, ResetReason } from '@resetdesk/contracts';
+
+/**
+ * Every audit event the product writes, as a typed union: the compiler checks that each
+ * action carries its own details, so the audit log reads the same however an event was caused.
+ */
+export type AuditEventInput =
+  | { action: 'staff.login'; details?: Record<string, never> }
+  | { action: 'staff.login_failed'; details: { email: string; why: 'unknown_or_wrong_password' | 'inactive' | 'throttled' } }
+  | { action: 'staff.logout'; details?: Record<string, never> }
+  | { action: 'staff.created'; details: { staffUserId: string; email: string; role: string } }
+  | { action: 'staff.updated'; details: { staffUserId: string; changes: Record<string, { from: unknown; to: unknown }> } }
+  | { action: 'patient.viewed'; patientId: string; details: { view: 'chart' | 'detail' | 'portal_history' } }
+  | {
+      action: 'portal.reset';
+      patientId: string;
+      reason: ResetReason;
+      details: {
+        identityVerification: IdentityVerificationMethod;
+        note: string | null;
+        previousStatus: PortalStatus;
+        retiredUsername: string | null;
+        invitationId: string;
+        sentTo: string;
+        chartChecksumBefore: string;
+        chartChecksumAfter: string;
+        revokedInvitations: number;
+        revokedPasswordResets: number;
+        revokedSessions: number;
+        outboxMessageId: string;
+      };
+    }
+  | { action: 'portal.unlocked'; patientId: string; details: { portalAccountId: string; username: string; lockReason: string | null } }
+  | { action: 'portal.locked'; patientId: string; reason: string; details: { portalAccountId: string; username: string } }
+  | { action: 'portal.registered'; patientId: string; details: { portalAccountId: string; username: string; invitationId: string; verifiedBy: string } }
+  | {
+      action: 'invitation.created' | 'invitation.resent';
+      patientId: string;
+      details: { invitationId: string; sentTo: string; expiresAt: string; revokedInvitationIds: string[]; outboxMessageId: string };
+    }
+  | { action: 'invitation.verified'; patientId: string; details: { invitationId: string; method: 'pin' | 'code' } }
+  | { action: 'invitation.verify_failed'; patientId: string; reason: string; details: { invitationId: string; failedAttempts: number } }
+  | { action: 'invitation.locked'; patientId: string; details: { invitationId: string; failedAttempts: number } }
+  | { action: 'invitation.code_sent'; patientId: string; details: { invitationId: string; channel: string; sentTo: string; outboxMessageId: string } }
+  | { action: 'email.sent'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number } }
+  | { action: 'email.failed'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number; error: string; dead: boolean } }
+  | { action: 'email.retried'; patientId: string | null; details: { outboxMessageId: string } };
+
+export interface AuditActor {
+  type: 'staff' | 'patient' | 'system';
+  id: string | null;
+  name: string | null;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: null, name: 'ResetDesk' };

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { RequestContext } from '../common/request-context';
+import { sha256Hex } from '../common/secrets';
+import { UnitOfWork } from '../database/unit-of-work';
+import { AuditActor, AuditEventInput } from './audit-events';
+import { AuditChainHead, AuditEvent } from './audit-event.entity';
+
+/** The fields a row's hash covers, in a fixed order. */
+export function auditEventHash(event: Omit<AuditEvent, 'hash'>): string {
+  const canonical = JSON.stringify([
+    event.practiceId,
+    event.seq,
+    event.action,
+    event.actorType,
+    event.actorId,
+    event.actorName,
+    event.patientId,
+    event.reason,
+    event.details,
+    event.ip,
+    event.userAgent,
+    new Date(event.createdAt).toISOString(),
+    event.prevHash,
+  ]);
+  return sha256Hex(canonical);
+}
+
+/**
+ * The only writer of audit events. Appends happen inside the caller's transaction, so an
+ * event exists exactly when its change does; the chain head row is locked last, which keeps the
+ * per-practice chain strictly ordered without deadlocking against the rows the change locked.
+ */
+@Injectable()
+export class AuditLogService {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  async append(manager: EntityManager, practiceId: string, input: AuditEventInput, actor?: AuditActor): Promise<AuditEvent> {
+    const context = RequestContext.current();
+    const who = actor ?? actorFromContext();
+    const head = await this.lockHead(manager, practiceId);
+    const event: Omit<AuditEvent, 'hash'> = {
+      id: randomUUID(),
+      practiceId,
+      seq: head.lastSeq + 1,
+      action: input.action,
+      actorType: who.type,
+      actorId: who.id,
+      actorName: who.name,
+      patientId: 'patientId' in input ? input.patientId : null,
+      reason: 'reason' in input ? input.reason : null,
+      details: JSON.stringify(input.details ?? {}),
+      ip: context?.ip ?? null,
+      userAgent: context?.userAgent?.slice(0, 255) ?? null,
+      createdAt: new Date(),
+      prevHash: head.lastHash,
+    };
+    const row = { ...event, hash: auditEventHash(event) } as AuditEvent;
+    await manager.insert(AuditEvent, row);
+    await manager.update(AuditChainHead, { practiceId }, { lastSeq: row.seq, lastHash: row.hash });
+    return row;
+  }
+
+  private async lockHead(manager: EntityManager, practiceId: string): Promise<AuditChainHead> {
+    const select = () =>
+      this.uow.forUpdate(manager.createQueryBuilder(AuditChainHead, 'head').where('head.practiceId = :practiceId', { practiceId })).getOne();
+    const existing = await select();
+    if (existing) return existing;
+    try {
+      await manager.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });
+    } catch {
+      // Another transaction created the head first; fall through and lock theirs.
+    }
+    const created = await select();
+    if (!created) throw new Error(`Audit chain head for practice ${practiceId} could not be created`);
+    return created;
+  }
+
+  /** Recomputes every hash of a practice's chain, in order, in pages. */
+  async verify(practiceId: string): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
+    const repo = this.uow.dataSource.getRepository(AuditEvent);
+    const head = await this.uow.dataSource.getRepository(AuditChainHead).findOneBy({ practiceId });
+    let checked = 0;
+    let prevHash: string | null = null;
+    let expectedSeq = 1;
+    const pageSize = 1000;
+    for (;;) {
+      const page = await repo
+        .createQueryBuilder('e')
+        .where('e.practiceId = :practiceId AND e.seq >= :from', { practiceId, from: expectedSeq })
+        .orderBy('e.seq', 'ASC')
+        .take(pageSize)
+        .getMany();
+      for (const event of page) {
+        const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || auditEventHash(event) !== event.hash;
+        if (broken) return { valid: false, checked, firstBrokenId: event.id };
+        checked++;
+        prevHash = event.hash;
+        expectedSeq++;
+      }
+      if (page.length < pageSize) break;
+    }
+    // Rows removed from the end leave the head pointing past the last event.
+    const tailIntact = !head || (head.lastSeq === expectedSeq - 1 && head.lastHash === prevHash);
+    return { valid: tailIntact, checked, firstBrokenId: null };
+  }
+}
+
+function actorFromContext(): AuditActor {
+  const staff = RequestContext.current()?.staff;
+  return staff ? { type: 'staff', id: staff.id, name: staff.name } : { type: 'system', id: null, name: 'ResetDesk' };
+}

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, MoreThan, Repository } from 'typeorm';
+import { AuditLogService } from '../audit/audit-log.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DomainException } from '../common/domain.exception';
+import { StaffPrincipal } from '../common/request-context';
+import { SecretKeys, newLinkToken, safeEqualHex, sha256Hex } from '../common/secrets';
+import { UnitOfWork } from '../database/unit-of-work';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { Practice } from '../practices/practice.entity';
+import { StaffUser } from '../staff/staff-user.entity';
+import { LoginAttempt } from './login-attempt.entity';
+import { StaffSession } from './staff-session.entity';
+
+export const ACCOUNT_FAILURE_LIMIT = 5;
+export const IP_FAILURE_LIMIT = 30;
+export const THROTTLE_WINDOW_MINUTES = 15;
+const INVALID_LOGIN = 'Invalid email or password';
+/** Writing lastSeenAt on every request would turn reads into writes; once a minute is plenty. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface IssuedSession {
+  token: string;
+  csrfToken: string;
+  principal: StaffPrincipal;
+}
+
+@Injectable()
+export class StaffAuthService {
+  private readonly keys: SecretKeys;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(StaffUser) private readonly staffUsers: Repository<StaffUser>,
+    @InjectRepository(StaffSession) private readonly sessions: Repository<StaffSession>,
+    @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
+    @InjectRepository(Practice) private readonly practices: Repository<Practice>,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLogService,
+    private readonly uow: UnitOfWork,
+  ) {
+    this.keys = new SecretKeys(config.appSecret);
+  }
+
+  csrfTokenFor(sessionToken: string): string {
+    return this.keys.hmacHex('csrf', sessionToken);
+  }
+
+  csrfMatches(sessionToken: string, presented: string | undefined): boolean {
+    return !!presented && /^[0-9a-f]{64}$/.test(presented) && safeEqualHex(this.csrfTokenFor(sessionToken), presented);
+  }
+
+  async login(emailInput: string, password: string, ip: string, userAgent: string | null): Promise<IssuedSession> {
+    const email = emailInput.trim().toLowerCase();
+    const accountKey = this.keys.hmacHex('login-account', email);
+    await this.assertNotThrottled(accountKey, ip);
+
+    const user = await this.staffUsers.findOneBy({ email });
+    const passwordOk = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !passwordOk || !user.active) {
+      await this.uow.run(async (manager) => {
+        await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: false, createdAt: new Date() });
+        if (user) {
+          await this.audit.append(
+            manager,
+            user.practiceId,
+            { action: 'staff.login_failed', details: { email, why: passwordOk ? 'inactive' : 'unknown_or_wrong_password' } },
+            { type: 'staff', id: user.id, name: user.name },
+          );
+        }
+      });
+      throw new DomainException('unauthenticated', INVALID_LOGIN);
+    }
+
+    const practice = await this.practices.findOneByOrFail({ id: user.practiceId });
+    const token = newLinkToken();
+    const now = new Date();
+    const session: StaffSession = {
+      id: randomUUID(),
+      tokenHash: sha256Hex(token),
+      staffUserId: user.id,
+      practiceId: user.practiceId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + this.config.session.absoluteHours * 3600_000),
+      revokedAt: null,
+      ip,
+      userAgent: userAgent?.slice(0, 255) ?? null,
+    };
+    await this.uow.run(async (manager) => {
+      await manager.insert(StaffSession, session);
+      await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: true, createdAt: now });
+      await manager.update(StaffUser, { id: user.id }, { lastLoginAt: now });
+      await this.audit.append(manager, user.practiceId, { action: 'staff.login' }, { type: 'staff', id: user.id, name: user.name });
+    });
+    return { token, csrfToken: this.csrfTokenFor(token), principal: toPrincipal(user, practice, session.id) };
+  }
+
+  private async assertNotThrottled(accountKey: string, ip: string): Promise<void> {
+    const windowStart = new Date(Date.now() - THROTTLE_WINDOW_MINUTES * 60_000);
+    const lastSuccess = await this.attempts.findOne({
+      where: { accountKey, succeeded: true, createdAt: MoreThan(windowStart) },
+      order: { createdAt: 'DESC' },
+    });
+    const since = lastSuccess ? lastSuccess.createdAt : windowStart;
+    const [accountFailures, ipFailures] = await Promise.all([
+      this.attempts.count({ where: { accountKey, succeeded: false, createdAt: MoreThan(since) } }),
+      this.attempts.count({ where: { ip, succeeded: false, createdAt: MoreThan(windowStart) } }),
+    ]);
+    if (accountFailures >= ACCOUNT_FAILURE_LIMIT || ipFailures >= IP_FAILURE_LIMIT) {
+      throw new DomainException(
+        'rate_limited',
+        `Too many failed sign-in attempts. Wait ${THROTTLE_WINDOW_MINUTES} minutes and try again, or ask your practice admin to reset your password.`,
+        undefined,
+        THROTTLE_WINDOW_MINUTES * 60,
+      );
+    }
+  }
+
+  /** Resolves a cookie token to the signed-in staff user, or null when it is not a live session. */
+  async authenticate(token: string | undefined): Promise<{ principal: StaffPrincipal } | { expired: true } | null> {
+    if (!token || token.length > 128) return null;
+    const session = await this.sessions.findOneBy({ tokenHash: sha256Hex(token), revokedAt: IsNull() });
+    if (!session) return null;
+    const now = Date.now();
+    const idleDeadline = session.lastSeenAt.getTime() + this.config.session.idleMinutes * 60_000;
+    if (session.expiresAt.getTime() <= now || idleDeadline <= now) return { expired: true };
+    const user = await this.staffUsers.findOneBy({ id: session.staffUserId });
+    if (!user || !user.active) return null;
+    const practice = await this.practices.findOneByOrFail({ id: user.practiceId });
+    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.sessions.update({ id: session.id }, { lastSeenAt: new Date(now) });
+    }
+    return { principal: toPrincipal(user, practice, session.id) };
+  }
+
+  async logout(principal: StaffPrincipal): Promise<void> {
+    await this.uow.run(async (manager) => {
+      await manager.update(StaffSession, { id: principal.sessionId }, { revokedAt: new Date() });
+      await this.audit.append(manager, principal.practiceId, { action: 'staff.logout' });
+    });
+  }
+}
+
+function toPrincipal(user: StaffUser, practice: Practice, sessionId: string): StaffPrincipal {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, practiceId: user.practiceId, practiceName: practice.name, sessionId };
+}

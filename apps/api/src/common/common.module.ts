@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
+import { AuditLogService } from '../audit/audit-log.service';
+import { UnitOfWork } from '../database/unit-of-work';
+import { PasswordHasher } from '../passwords/password-hasher.service';
+import { TenantScope } from './tenant-scope';
+
+/** The few services every feature module needs: transactions, tenant scope, audit, hashing. */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditEvent, AuditChainHead])],
+  providers: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher],
+  exports: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher],
+})
+export class CommonModule {}

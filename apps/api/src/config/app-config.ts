@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+
+/**
+ * Configuration is read once from the environment, validated per namespace and frozen.
+ * Anything wrong stops start-up with a message that names the variable, so a clinic's
+ * operator never finds out from a failed reset at the front desk.
+ */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  appSecret: string;
+  database: DatabaseConfig;
+  mail: MailConfig;
+  sms: { webhookUrl: string | null };
+  invitationTtlHours: number;
+  session: { idleMinutes: number; absoluteHours: number };
+  seedDemo: boolean;
+  /** Run the outbox dispatcher inside the API process (off for `npm run worker` setups). */
+  runDispatcher: boolean;
+  consoleDir: string | null;
+  logLevel: string;
+}
+
+export type DatabaseConfig =
+  | { type: 'mysql'; url: string; host: string; port: number; username: string; password: string; database: string }
+  | { type: 'sqlite'; path: string };
+
+export interface MailConfig {
+  smtpUrl: string | null;
+  from: string;
+  devMailboxDir: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolVar(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function urlVar(env: Env, name: string, protocols: string[]): URL | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL (got "${redact(raw)}")`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }
+  return url;
+}
+
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:@/]+):([^@/]*)@/, '//$1:***@');
+}
+
+export function parseDatabaseUrl(raw: string, name = 'DATABASE_URL'): DatabaseConfig {
+  const url = urlVar({ [name]: raw }, name, ['mysql:', 'mariadb:']);
+  if (!url) throw new ConfigError(`${name} is empty`);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError(`${name} must name a database, e.g. mysql://user:pass@host:3306/resetdesk`);
+  return {
+    type: 'mysql',
+    url: raw,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database,
+  };
+}
+
+/** Development keeps a generated secret in data/ so links stay valid across restarts. */
+function resolveAppSecret(env: Env, appEnv: AppConfig['env'], dataDir: string): string {
+  const given = env.APP_SECRET;
+  if (given) {
+    if (given.length < 32) throw new ConfigError('APP_SECRET must be at least 32 characters');
+    return given;
+  }
+  if (appEnv === 'production') {
+    throw new ConfigError('APP_SECRET is required in production (at least 32 random characters)');
+  }
+  const file = resolve(dataDir, 'app-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  }
+  const appEnv = nodeEnv as AppConfig['env'];
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const dataDirRaw = env.DATA_DIR || 'data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+
+  const publicUrlVar = urlVar(env, 'PUBLIC_URL', ['http:', 'https:']);
+  const publicUrl = (publicUrlVar ? publicUrlVar.toString() : `http://localhost:${port}`).replace(/\/$/, '');
+
+  const database: DatabaseConfig = env.DATABASE_URL
+    ? parseDatabaseUrl(env.DATABASE_URL)
+    : { type: 'sqlite', path: resolve(dataDir, 'resetdesk.sqlite') };
+
+  const smtp = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const sms = urlVar(env, 'SMS_WEBHOOK_URL', ['http:', 'https:']);
+
+  const from = env.MAIL_FROM || 'ResetDesk <notifications@resetdesk.local>';
+  if (!/<?[^\s@<>]+@[^\s@<>]+>?\s*$/.test(from)) {
+    throw new ConfigError(`MAIL_FROM must contain an email address (got "${from}")`);
+  }
+
+  const consoleDirRaw = env.CONSOLE_DIR;
+  const defaultConsoleDir = resolve(__dirname, '../../../../console/dist');
+  const consoleDir = consoleDirRaw ? resolve(cwd, consoleDirRaw) : existsSync(defaultConsoleDir) ? defaultConsoleDir : null;
+
+  return Object.freeze({
+    env: appEnv,
+    port,
+    publicUrl,
+    dataDir,
+    appSecret: resolveAppSecret(env, appEnv, dataDir),
+    database,
+    mail: { smtpUrl: smtp ? smtp.toString() : null, from, devMailboxDir: resolve(dataDir, 'mailbox') },
+    sms: { webhookUrl: sms ? sms.toString() : null },
+    invitationTtlHours: intVar(env, 'INVITATION_TTL_HOURS', 72, 1, 24 * 30),
+    session: {
+      idleMinutes: intVar(env, 'SESSION_IDLE_MINUTES', 15, 1, 24 * 60),
+      absoluteHours: intVar(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 7),
+    },
+    seedDemo: boolVar(env, 'SEED_DEMO') ?? appEnv !== 'production',
+    runDispatcher: boolVar(env, 'RUN_DISPATCHER') ?? true,
+    consoleDir,
+    logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'silent' : 'info'),
+  });
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

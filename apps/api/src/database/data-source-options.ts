@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/** The one place that turns configuration into TypeORM options; migrations, never synchronize. */
+export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false as const,
+  };
+  if (db.type === 'mysql') {
+    return {
+      ...common,
+      type: 'mysql',
+      host: db.host,
+      port: db.port,
+      username: db.username,
+      password: db.password,
+      database: db.database,
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      // Dates of birth are calendar dates: keep them as 'YYYY-MM-DD' strings.
+      dateStrings: ['DATE'],
+      poolSize: 20,
+      connectTimeout: 5000,
+      extra: { enableKeepAlive: true, maxIdle: 10, idleTimeout: 60000 },
+    };
+  }
+  mkdirSync(dirname(db.path), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: db.path,
+    enableWAL: true,
+    prepareDatabase: (sqlite: { pragma(sql: string): unknown }) => {
+      sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('foreign_keys = ON');
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
+import { LoginAttempt } from '../auth/login-attempt.entity';
+import { StaffSession } from '../auth/staff-session.entity';
+import { IdempotencyKey } from '../common/idempotency-key.entity';
+import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
+import { VerificationCode } from '../invitations/verification-code.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { PasswordResetRequest } from '../password-resets/password-reset-request.entity';
+import { ClinicalEntry } from '../patients/clinical-entry.entity';
+import { Patient } from '../patients/patient.entity';
+import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PortalSession } from '../portal-accounts/portal-session.entity';
+import { Practice } from '../practices/practice.entity';
+import { StaffUser } from '../staff/staff-user.entity';
+
+export const ENTITIES = [
+  Practice,
+  StaffUser,
+  StaffSession,
+  LoginAttempt,
+  Patient,
+  ClinicalEntry,
+  PortalAccount,
+  PortalSession,
+  RegistrationInvitation,
+  VerificationCode,
+  PasswordResetRequest,
+  OutboxMessage,
+  IdempotencyKey,
+  AuditEvent,
+  AuditChainHead,
+];

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+
+/**
+ * Runs multi-step writes as one transaction. On MySQL each transaction has its own pooled
+ * connection and rows are locked with SELECT … FOR UPDATE. The embedded SQLite driver shares one
+ * connection, so transactions there are queued one after another instead; SQLite has no row
+ * locks, and running them serially is what makes the same code correct on both.
+ */
+@Injectable()
+export class UnitOfWork {
+  private sqliteQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+
+  get isMysql(): boolean {
+    return this.dataSource.options.type === 'mysql';
+  }
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.isMysql) return this.dataSource.transaction('READ COMMITTED', work);
+    const next = this.sqliteQueue.then(() => this.dataSource.transaction(work));
+    this.sqliteQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Adds FOR UPDATE where the database has row locks. */
+  forUpdate<E extends ObjectLiteral>(qb: SelectQueryBuilder<E>): SelectQueryBuilder<E> {
+    return this.isMysql ? qb.setLock('pessimistic_write') : qb;
+  }
+
+  /** Adds FOR UPDATE SKIP LOCKED where supported, so several dispatchers claim different rows. */
+  forUpdateSkipLocked<E extends ObjectLiteral>(qb: SelectQueryBuilder<E>): SelectQueryBuilder<E> {
+    return this.isMysql ? qb.setLock('pessimistic_write').setOnLocked('skip_locked') : qb;
+  }
+}

@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { idColumn, timestampColumn } from '../database/columns';
+
+/** Chart demographics. ResetDesk reads this row; only the seed and imports write it. */
+@Entity('patients')
+@Index('UQ_patients_practice_mrn', ['practiceId', 'mrn'], { unique: true })
+@Index('IDX_patients_practice_last_first', ['practiceId', 'lastName', 'firstName'])
+@Index('IDX_patients_practice_first', ['practiceId', 'firstName'])
+@Index('IDX_patients_practice_email', ['practiceId', 'email'])
+@Index('IDX_patients_practice_phone', ['practiceId', 'phoneDigits'])
+@Index('IDX_patients_practice_dob', ['practiceId', 'dateOfBirth'])
+export class Patient {
+  @PrimaryColumn(idColumn) id: string;
+  @Column(idColumn) practiceId: string;
+  @Column({ type: 'varchar', length: 32 }) mrn: string;
+  @Column({ type: 'varchar', length: 100 }) firstName: string;
+  @Column({ type: 'varchar', length: 100 }) lastName: string;
+  /** YYYY-MM-DD; a calendar date, never a timestamp. */
+  @Column({ type: 'date' }) dateOfBirth: string;
+  @Column({ type: 'varchar', length: 16 }) sex: string;
+  @Column({ type: 'varchar', length: 254, nullable: true }) email: string | null;
+  /** E.164, e.g. +15035550123. */
+  @Column({ type: 'varchar', length: 20, nullable: true }) phone: string | null;
+  /** The phone's digits only, for exact search. */
+  @Column({ type: 'varchar', length: 20, nullable: true }) phoneDigits: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) addressLine1: string | null;
+  @Column({ type: 'varchar', length: 200, nullable: true }) addressLine2: string | null;
+  @Column({ type: 'varchar', length: 100, nullable: true }) city: string | null;
+  @Column({ type: 'varchar', length: 32, nullable: true }) state: string | null;
+  @Column({ type: 'varchar', length: 16, nullable: true }) postalCode: string | null;
+  @Column(timestampColumn) createdAt: Date;
+  @Column(timestampColumn) updatedAt: Date;
+}

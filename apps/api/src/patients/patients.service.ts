@@ -1,0 +1,259 @@
+import { Injectable } from '@nestjs/common';
+import { Brackets } from 'typeorm';
+import {
+  CLINICAL_ENTRY_KINDS,
+  PORTAL_STATUSES,
+  type AuditEventView,
+  type InvitationView,
+  type PatientDetail,
+  type PatientListItem,
+  type PortalAccountView,
+  type PortalStatus,
+} from '@resetdesk/contracts';
+import { AuditLogService } from '../audit/audit-log.service';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { toAuditEventView } from '../audit/audit-event.view';
+import { DomainException } from '../common/domain.exception';
+import { ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
+import { iso, maskEmail } from '../common/masking';
+import { TenantScope } from '../common/tenant-scope';
+import { UnitOfWork } from '../database/unit-of-work';
+import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
+import { OutboxMessage } from '../outbox/outbox-message.entity';
+import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { chartChecksum } from './chart-checksum';
+import { ClinicalEntry } from './clinical-entry.entity';
+import { Patient } from './patient.entity';
+import { derivePortalStatus, joinPortalState, portalStatusCondition } from './portal-status';
+
+export const PATIENT_SORTABLE = ['id', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone'] as const;
+export const PATIENT_FILTERS = ['q', 'portalStatus', 'dateOfBirth', 'id'] as const;
+
+interface PatientRow {
+  p_id: string;
+  p_mrn: string;
+  p_firstName: string;
+  p_lastName: string;
+  p_dateOfBirth: string;
+  p_email: string | null;
+  p_phone: string | null;
+  accountStatus: string | null;
+  accountUsername: string | null;
+  accountLastLoginAt: Date | string | null;
+  invitationId: string | null;
+}
+
+@Injectable()
+export class PatientsService {
+  constructor(
+    private readonly tenant: TenantScope,
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async list(query: ListQuery): Promise<{ items: PatientListItem[]; total: number }> {
+    const qb = joinPortalState(this.tenant.query(Patient, 'p'), 'p', new Date());
+    const { filter } = query;
+
+    const ids = filterIds(filter);
+    if (ids) qb.andWhere(ids.length ? 'p.id IN (:...ids)' : '1 = 0', { ids });
+
+    const q = filterString(filter, 'q')?.trim();
+    if (q) qb.andWhere(searchCondition(q));
+
+    const portalStatus = filterString(filter, 'portalStatus', 'portal status');
+    if (portalStatus) {
+      if (!PORTAL_STATUSES.includes(portalStatus as PortalStatus)) {
+        throw new DomainException('bad_request', `Unknown portal status "${portalStatus}". Use one of: ${PORTAL_STATUSES.join(', ')}.`);
+      }
+      qb.andWhere(portalStatusCondition(portalStatus as PortalStatus));
+    }
+
+    const dateOfBirth = filterString(filter, 'dateOfBirth', 'date of birth');
+    if (dateOfBirth) {
+      if (!isCalendarDate(dateOfBirth)) throw new DomainException('bad_request', 'The dateOfBirth filter must be a date as YYYY-MM-DD.');
+      qb.andWhere('p.dateOfBirth = :dateOfBirth', { dateOfBirth });
+    }
+
+    const total = await qb.getCount();
+    const sort = query.sort ?? { field: 'lastName', order: 'ASC' as const };
+    qb.orderBy(`p.${sort.field}`, sort.order);
+    if (sort.field === 'lastName') qb.addOrderBy('p.firstName', sort.order);
+    if (sort.field !== 'id') qb.addOrderBy('p.id', 'ASC');
+
+    const rows = await selectListColumns(qb).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
+    return { items: rows.map(toListItem), total };
+  }
+
+  async detail(id: string): Promise<PatientDetail> {
+    const patient = await this.tenant.findOrFail(Patient, id, 'patient');
+    const manager = this.uow.dataSource.manager;
+    const [account, invitation, entries] = await Promise.all([
+      manager.findOne(PortalAccount, { where: { patientId: id, practiceId: patient.practiceId, openMarker: 1 } }),
+      manager.findOne(RegistrationInvitation, { where: { patientId: id, practiceId: patient.practiceId }, order: { createdAt: 'DESC' } }),
+      manager.find(ClinicalEntry, { where: { patientId: id, practiceId: patient.practiceId } }),
+    ]);
+    const invitationView = invitation ? await this.invitationView(invitation) : null;
+    const pendingUsable = invitation?.status === 'pending' && invitation.expiresAt.getTime() > Date.now();
+    return {
+      id: patient.id,
+      mrn: patient.mrn,
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+      dateOfBirth: patient.dateOfBirth,
+      email: patient.email,
+      phone: patient.phone,
+      portalStatus: derivePortalStatus(account?.status, pendingUsable),
+      portalUsername: account?.username ?? null,
+      lastLoginAt: iso(account?.lastLoginAt),
+      sex: patient.sex,
+      addressLine1: patient.addressLine1,
+      addressLine2: patient.addressLine2,
+      city: patient.city,
+      state: patient.state,
+      postalCode: patient.postalCode,
+      portalAccount: account ? toAccountView(account) : null,
+      invitation: invitationView,
+      chartChecksum: chartChecksum(patient, entries),
+    };
+  }
+
+  async chart(id: string): Promise<Record<string, unknown[]>> {
+    const patient = await this.tenant.findOrFail(Patient, id, 'patient');
+    const entries = await this.uow.dataSource.manager.find(ClinicalEntry, {
+      where: { patientId: id, practiceId: patient.practiceId },
+      order: { recordedOn: 'DESC', id: 'ASC' },
+    });
+    await this.uow.run((manager) =>
+      this.audit.append(manager, patient.practiceId, { action: 'patient.viewed', patientId: id, details: { view: 'chart' } }),
+    );
+    const groups: Record<string, unknown[]> = { allergies: [], medications: [], problems: [], encounters: [] };
+    const groupOf: Record<(typeof CLINICAL_ENTRY_KINDS)[number], string> = {
+      allergy: 'allergies',
+      medication: 'medications',
+      problem: 'problems',
+      encounter: 'encounters',
+    };
+    for (const entry of entries) {
+      groups[groupOf[entry.kind]]!.push({
+        id: entry.id,
+        kind: entry.kind,
+        code: entry.code,
+        description: entry.description,
+        status: entry.status,
+        recordedOn: entry.recordedOn,
+        notes: entry.notes,
+      });
+    }
+    return groups;
+  }
+
+  async portalHistory(id: string): Promise<{ accounts: PortalAccountView[]; invitations: (InvitationView & { createdAt: string })[]; events: AuditEventView[] }> {
+    const patient = await this.tenant.findOrFail(Patient, id, 'patient');
+    const manager = this.uow.dataSource.manager;
+    const where = { patientId: id, practiceId: patient.practiceId };
+    const [accounts, invitations, events] = await Promise.all([
+      manager.find(PortalAccount, { where, order: { createdAt: 'DESC' } }),
+      manager.find(RegistrationInvitation, { where, order: { createdAt: 'DESC' } }),
+      manager.find(AuditEvent, { where, order: { createdAt: 'DESC', seq: 'DESC' }, take: 200 }),
+    ]);
+    return {
+      accounts: accounts.map(toAccountView),
+      invitations: await Promise.all(invitations.map(async (i) => ({ ...(await this.invitationView(i)), createdAt: i.createdAt.toISOString() }))),
+      events: events.map(toAuditEventView),
+    };
+  }
+
+  private async invitationView(invitation: RegistrationInvitation): Promise<InvitationView> {
+    const email = await this.uow.dataSource.manager.findOne(OutboxMessage, {
+      where: { subjectType: 'registration_invitation', subjectId: invitation.id, channel: 'email' },
+      order: { createdAt: 'DESC' },
+    });
+    return {
+      id: invitation.id,
+      sentTo: maskEmail(invitation.sentTo),
+      expiresAt: invitation.expiresAt.toISOString(),
+      status: effectiveInvitationStatus(invitation),
+      emailStatus: email?.status ?? null,
+    };
+  }
+}
+
+export function effectiveInvitationStatus(invitation: RegistrationInvitation): InvitationView['status'] {
+  return invitation.status === 'pending' && invitation.expiresAt.getTime() <= Date.now() ? 'expired' : invitation.status;
+}
+
+function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import('typeorm').SelectQueryBuilder<T>) {
+  return qb
+    .select(['p.id', 'p.mrn', 'p.firstName', 'p.lastName', 'p.dateOfBirth', 'p.email', 'p.phone'])
+    .addSelect('pa.status', 'accountStatus')
+    .addSelect('pa.username', 'accountUsername')
+    .addSelect('pa.lastLoginAt', 'accountLastLoginAt')
+    .addSelect('ri.id', 'invitationId');
+}
+
+/** Prefix of first name, last name or email; MRN or phone exactly (digits only compared). */
+function searchCondition(q: string): Brackets {
+  return new Brackets((where) => {
+    const prefix = `${escapeLike(q)}%`;
+    where.where('p.lastName LIKE :prefix', { prefix });
+    where.orWhere('p.firstName LIKE :prefix', { prefix });
+    where.orWhere('p.email LIKE :prefix', { prefix });
+    where.orWhere('p.mrn = :mrn', { mrn: q });
+    const digits = q.replace(/\D/g, '');
+    if (digits.length >= 7 && /^[\d\s()+.-]+$/.test(q)) {
+      // A North American number typed without the country code still finds +1 numbers.
+      const candidates = digits.length === 10 ? [digits, `1${digits}`] : [digits];
+      where.orWhere('p.phoneDigits IN (:...phoneDigits)', { phoneDigits: candidates });
+    }
+    const words = q.split(/[\s,]+/).filter(Boolean);
+    if (words.length === 2) {
+      const [a, b] = words.map((w) => `${escapeLike(w)}%`);
+      where.orWhere('(p.firstName LIKE :wordA AND p.lastName LIKE :wordB)', { wordA: a, wordB: b });
+      where.orWhere('(p.lastName LIKE :wordA AND p.firstName LIKE :wordB)', { wordA: a, wordB: b });
+    }
+  });
+}
+
+function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+function toListItem(row: PatientRow): PatientListItem {
+  return {
+    id: row.p_id,
+    mrn: row.p_mrn,
+    firstName: row.p_firstName,
+    lastName: row.p_lastName,
+    dateOfBirth: normaliseDate(row.p_dateOfBirth),
+    email: row.p_email,
+    phone: row.p_phone,
+    portalStatus: derivePortalStatus(row.accountStatus, !!row.invitationId),
+    portalUsername: row.accountUsername,
+    lastLoginAt: row.accountLastLoginAt ? toIso(row.accountLastLoginAt) : null,
+  };
+}
+
+function normaliseDate(value: string | Date): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+}
+
+/** Raw rows give MySQL Dates and SQLite 'YYYY-MM-DD HH:MM:SS.SSS' strings (UTC). */
+function toIso(value: Date | string): string {
+  if (value instanceof Date) return value.toISOString();
+  return new Date(value.includes('T') ? value : value.replace(' ', 'T') + 'Z').toISOString();
+}
+
+export function toAccountView(account: PortalAccount): PortalAccountView {
+  return {
+    id: account.id,
+    username: account.username,
+    status: account.status,
+    lockReason: account.lockReason,
+    lockedAt: iso(account.lockedAt),
+    lastLoginAt: iso(account.lastLoginAt),
+    createdAt: account.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,15 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { idColumn, timestampColumn } from '../database/columns';
+
+@Entity('practices')
+export class Practice {
+  @PrimaryColumn(idColumn) id: string;
+  @Column({ type: 'varchar', length: 160 }) name: string;
+  @Index('UQ_practices_slug', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  slug: string;
+  @Column({ type: 'varchar', length: 32 }) phone: string;
+  @Column({ type: 'varchar', length: 64 }) timeZone: string;
+  @Column({ type: 'boolean', default: true }) allowSecurityQuestions: boolean;
+  @Column(timestampColumn) createdAt: Date;
+}

@@ -1,0 +1,171 @@
+/**
+ * Types and enumerations shared by the API and the console. The values are part of the
+ * product contract (shared/spec/product.md): clients and stored rows depend on them.
+ */
+
+export const STAFF_ROLES = ['front_desk', 'practice_admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const PORTAL_STATUSES = ['active', 'locked', 'invited', 'none'] as const;
+export type PortalStatus = (typeof PORTAL_STATUSES)[number];
+
+export const PORTAL_ACCOUNT_STATUSES = ['active', 'locked', 'closed'] as const;
+export type PortalAccountStatus = (typeof PORTAL_ACCOUNT_STATUSES)[number];
+
+export const INVITATION_STATUSES = ['pending', 'used', 'revoked', 'expired', 'locked'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'dead'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+export const MESSAGE_CHANNELS = ['email', 'sms', 'voice'] as const;
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+
+export const RESET_REASONS = [
+  'forgot_credentials',
+  'cannot_receive_code',
+  'account_locked',
+  'suspected_compromise',
+  'patient_request',
+  'other',
+] as const;
+export type ResetReason = (typeof RESET_REASONS)[number];
+
+export const IDENTITY_VERIFICATION_METHODS = [
+  'in_person_photo_id',
+  'phone_dob_and_address',
+  'callback_to_chart_phone',
+  'other',
+] as const;
+export type IdentityVerificationMethod = (typeof IDENTITY_VERIFICATION_METHODS)[number];
+
+export const CLINICAL_ENTRY_KINDS = ['allergy', 'medication', 'problem', 'encounter'] as const;
+export type ClinicalEntryKind = (typeof CLINICAL_ENTRY_KINDS)[number];
+
+export const LOCK_REASONS = [
+  'too_many_login_failures',
+  'too_many_recovery_failures',
+  'staff_action',
+] as const;
+export type LockReason = (typeof LOCK_REASONS)[number];
+
+/** Every audit action the product writes. */
+export const AUDIT_ACTIONS = [
+  'staff.login',
+  'staff.login_failed',
+  'staff.logout',
+  'staff.created',
+  'staff.updated',
+  'patient.viewed',
+  'portal.reset',
+  'portal.unlocked',
+  'portal.registered',
+  'portal.locked',
+  'invitation.created',
+  'invitation.resent',
+  'invitation.verified',
+  'invitation.verify_failed',
+  'invitation.locked',
+  'invitation.code_sent',
+  'email.sent',
+  'email.failed',
+  'email.retried',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type AuditActorType = 'staff' | 'patient' | 'system';
+
+/** The one error body every API route answers with. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  /** Field name to message; present only on validation failures (422). */
+  errors?: Record<string, string>;
+  /** Present on 500s so a support person can find the log line. */
+  requestId?: string;
+}
+
+export interface StaffUserView {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  practiceId: string;
+  practiceName: string;
+}
+
+export interface PatientListItem {
+  id: string;
+  mrn: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  email: string | null;
+  phone: string | null;
+  portalStatus: PortalStatus;
+  portalUsername: string | null;
+  lastLoginAt: string | null;
+}
+
+export interface PortalAccountView {
+  id: string;
+  username: string;
+  status: PortalAccountStatus;
+  lockReason: string | null;
+  lockedAt: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface InvitationView {
+  id: string;
+  sentTo: string;
+  expiresAt: string;
+  status: InvitationStatus;
+  emailStatus: OutboxStatus | null;
+}
+
+export interface PatientDetail extends PatientListItem {
+  sex: string;
+  addressLine1: string | null;
+  addressLine2: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  portalAccount: PortalAccountView | null;
+  invitation: InvitationView | null;
+  chartChecksum: string;
+}
+
+export interface IssuedInvitation {
+  id: string;
+  sentTo: string;
+  expiresAt: string;
+  pin: string;
+}
+
+export interface PortalResetResult {
+  auditEventId: string;
+  retiredUsername: string | null;
+  invitation: IssuedInvitation;
+  chartChecksumBefore: string;
+  chartChecksumAfter: string;
+}
+
+export interface AuditEventView {
+  id: string;
+  practiceId: string;
+  action: AuditAction;
+  actorType: AuditActorType;
+  actorId: string | null;
+  actorName: string | null;
+  patientId: string | null;
+  reason: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  hash: string;
+  prevHash: string | null;
+}
