@@ -9,6 +9,12 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { PatientsModule } from './patients/patients.module';
+import { AuditModule } from './audit/audit.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { PortalResetModule } from './portal-reset/portal-reset.module';
+import { RegistrationModule } from './registration/registration.module';
+import { StaffModule } from './staff/staff.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +42,12 @@ export class AppModule {
         CommonModule,
         AuthModule,
         PatientsModule,
+        OutboxModule,
+        PortalResetModule,
+        RegistrationModule,
+        AuditModule,
+        StaffModule,
+        DashboardModule,
       ],
       controllers: [HealthController],
       providers: [

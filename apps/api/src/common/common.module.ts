@@ -3,14 +3,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
 import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
+import { InvitationSecrets } from '../invitations/invitation-secrets';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { TenantScope } from './tenant-scope';
 
-/** The few services every feature module needs: transactions, tenant scope, audit, hashing. */
+/** The few services every feature module needs: transactions, tenant scope, audit, hashing, secrets. */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, AuditChainHead])],
-  providers: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher],
-  exports: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher],
+  providers: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher, InvitationSecrets],
+  exports: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher, InvitationSecrets],
 })
 export class CommonModule {}

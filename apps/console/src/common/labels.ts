@@ -1,0 +1,131 @@
+import {
+  AUDIT_ACTIONS,
+  IDENTITY_VERIFICATION_METHODS,
+  OUTBOX_STATUSES,
+  PORTAL_STATUSES,
+  RESET_REASONS,
+  STAFF_ROLES,
+  type AuditAction,
+  type IdentityVerificationMethod,
+  type InvitationStatus,
+  type LockReason,
+  type MessageChannel,
+  type OutboxStatus,
+  type PortalAccountStatus,
+  type PortalStatus,
+  type ResetReason,
+  type StaffRole,
+} from '@resetdesk/contracts';
+
+export const RESET_REASON_LABELS: Record<ResetReason, string> = {
+  forgot_credentials: 'Forgot username or password',
+  cannot_receive_code: 'Cannot receive the security code',
+  account_locked: 'Account is locked',
+  suspected_compromise: 'Someone else may have used the account',
+  patient_request: 'Patient asked for a reset',
+  other: 'Other (explain in the note)',
+};
+
+export const IDENTITY_VERIFICATION_LABELS: Record<IdentityVerificationMethod, string> = {
+  in_person_photo_id: 'In person, with photo ID',
+  phone_dob_and_address: 'By phone: date of birth and address',
+  callback_to_chart_phone: 'Called back on the phone number in the chart',
+  other: 'Other (explain in the note)',
+};
+
+export const PORTAL_STATUS_LABELS: Record<PortalStatus, string> = {
+  active: 'Active',
+  locked: 'Locked',
+  invited: 'Invited',
+  none: 'No account',
+};
+
+export const ACCOUNT_STATUS_LABELS: Record<PortalAccountStatus, string> = {
+  active: 'Active',
+  locked: 'Locked',
+  closed: 'Closed',
+};
+
+export const INVITATION_STATUS_LABELS: Record<InvitationStatus, string> = {
+  pending: 'Pending',
+  used: 'Used',
+  revoked: 'Revoked',
+  expired: 'Expired',
+  locked: 'Locked',
+};
+
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  queued: 'Waiting to send',
+  sending: 'Sending',
+  sent: 'Sent',
+  retrying: 'Retrying',
+  dead: 'Not delivered',
+};
+
+export const CHANNEL_LABELS: Record<MessageChannel, string> = {
+  email: 'Email',
+  sms: 'Text message',
+  voice: 'Voice call',
+};
+
+export const LOCK_REASON_LABELS: Record<LockReason, string> = {
+  too_many_login_failures: 'Too many failed sign-ins',
+  too_many_recovery_failures: 'Too many failed recovery attempts',
+  staff_action: 'Locked by staff',
+};
+
+export const ROLE_LABELS: Record<StaffRole, string> = {
+  front_desk: 'Front desk',
+  practice_admin: 'Practice admin',
+};
+
+export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
+  'staff.login': 'Staff signed in',
+  'staff.login_failed': 'Staff sign-in failed',
+  'staff.logout': 'Staff signed out',
+  'staff.created': 'Staff member added',
+  'staff.updated': 'Staff member changed',
+  'patient.viewed': 'Patient viewed',
+  'portal.reset': 'Portal account reset',
+  'portal.unlocked': 'Portal account unlocked',
+  'portal.registered': 'Patient created a portal account',
+  'portal.locked': 'Portal account locked',
+  'invitation.created': 'Registration invitation created',
+  'invitation.resent': 'Registration email resent',
+  'invitation.verified': 'Patient verified their identity',
+  'invitation.verify_failed': 'Identity check failed',
+  'invitation.locked': 'Registration link locked',
+  'invitation.code_sent': 'Security code sent',
+  'email.sent': 'Message sent',
+  'email.failed': 'Message failed',
+  'email.retried': 'Message retried',
+};
+
+/** Looks a code up in a label table; unknown codes are shown as they are. */
+export function labelFor(table: Record<string, string>, value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const key = String(value);
+  return table[key] ?? key;
+}
+
+type Choice = { id: string; name: string };
+const choices = (ids: readonly string[], table: Record<string, string>): Choice[] =>
+  ids.map((id) => ({ id, name: table[id] ?? id }));
+
+export const RESET_REASON_CHOICES = choices(RESET_REASONS, RESET_REASON_LABELS);
+export const IDENTITY_VERIFICATION_CHOICES = choices(
+  IDENTITY_VERIFICATION_METHODS,
+  IDENTITY_VERIFICATION_LABELS,
+);
+export const PORTAL_STATUS_CHOICES = choices(PORTAL_STATUSES, PORTAL_STATUS_LABELS);
+export const OUTBOX_STATUS_CHOICES = choices(OUTBOX_STATUSES, OUTBOX_STATUS_LABELS);
+export const ROLE_CHOICES = choices(STAFF_ROLES, ROLE_LABELS);
+export const AUDIT_ACTION_CHOICES = choices(AUDIT_ACTIONS, AUDIT_ACTION_LABELS);
+
+/** `alice@example.com` -> `a***@example.com`, as the API masks `sentTo`. */
+export function maskEmail(email: string | null | undefined): string {
+  if (!email) return '';
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return `${email.charAt(0)}***`;
+  return `${email.charAt(0)}***${email.slice(at)}`;
+}

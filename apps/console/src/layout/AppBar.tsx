@@ -1,0 +1,29 @@
+import { Box, Typography } from '@mui/material';
+import { AppBar, TitlePortal } from 'react-admin';
+
+import { ROLE_LABELS, labelFor } from '../common/labels';
+import { useStaffUser } from '../common/useStaffUser';
+
+/** The top bar: page title, then the practice and the signed-in staff member. */
+export const RdAppBar = () => {
+  const { user } = useStaffUser();
+  return (
+    <AppBar>
+      <TitlePortal />
+      {user && (
+        <Box
+          sx={{ textAlign: 'right', mr: 1, lineHeight: 1.2, display: { xs: 'none', sm: 'block' } }}
+          aria-label="Signed in"
+          role="group"
+        >
+          <Typography component="p" variant="subtitle2" sx={{ fontWeight: 600 }}>
+            {user.practiceName}
+          </Typography>
+          <Typography component="p" variant="caption">
+            {user.name} · {labelFor(ROLE_LABELS, user.role)}
+          </Typography>
+        </Box>
+      )}
+    </AppBar>
+  );
+};

@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Alert, Box, Button, Card, CardContent, CircularProgress, TextField, Typography } from '@mui/material';
+import { useLogin, useNotify } from 'react-admin';
+
+import { takeSessionExpiredFlag } from '../providers/authProvider';
+import { SESSION_EXPIRED_MESSAGE, errorMessage } from '../providers/http';
+
+/** Staff sign-in: fields "Email" and "Password", button "Sign in". */
+export const LoginPage = () => {
+  const login = useLogin();
+  const notify = useNotify();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const notified = useRef(false);
+
+  useEffect(() => {
+    document.title = 'Sign in · ResetDesk';
+    // A page load that found the session gone (idle timeout) says so once.
+    if (!notified.current && takeSessionExpiredFlag()) {
+      notified.current = true;
+      notify(SESSION_EXPIRED_MESSAGE, { type: 'warning' });
+    }
+  }, [notify]);
+
+  const handleSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setError(null);
+    setSubmitting(true);
+    try {
+      await login({ email: email.trim(), password });
+    } catch (err) {
+      setError(errorMessage(err));
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <Box
+      component="main"
+      sx={{
+        minHeight: '100vh',
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'center',
+        bgcolor: 'grey.100',
+        p: 2,
+      }}
+    >
+      <Card sx={{ width: '100%', maxWidth: 420 }} elevation={2}>
+        <CardContent sx={{ p: { xs: 3, sm: 4 } }}>
+          <Typography variant="h4" component="h1" gutterBottom>
+            ResetDesk
+          </Typography>
+          <Typography variant="body1" color="text.secondary" sx={{ mb: 3 }}>
+            Sign in with your practice staff account.
+          </Typography>
+          <form onSubmit={handleSubmit} noValidate aria-describedby={error ? 'login-error' : undefined}>
+            {error && (
+              <Alert severity="error" id="login-error" role="alert" sx={{ mb: 2 }}>
+                {error}
+              </Alert>
+            )}
+            <TextField
+              id="login-email"
+              label="Email"
+              type="email"
+              name="email"
+              autoComplete="username"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              required
+              fullWidth
+              autoFocus
+              margin="normal"
+              disabled={submitting}
+            />
+            <TextField
+              id="login-password"
+              label="Password"
+              type="password"
+              name="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              required
+              fullWidth
+              margin="normal"
+              disabled={submitting}
+            />
+            <Button
+              type="submit"
+              variant="contained"
+              size="large"
+              fullWidth
+              disabled={submitting || !email || !password}
+              sx={{ mt: 3 }}
+              startIcon={submitting ? <CircularProgress size={18} color="inherit" aria-hidden /> : undefined}
+            >
+              Sign in
+            </Button>
+          </form>
+        </CardContent>
+      </Card>
+    </Box>
+  );
+};
+
+export default LoginPage;

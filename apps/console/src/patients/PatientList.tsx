@@ -1,0 +1,96 @@
+import type { MouseEvent } from 'react';
+import { Link as MuiLink } from '@mui/material';
+import {
+  DataTable,
+  DateInput,
+  Link,
+  List,
+  SelectInput,
+  TextInput,
+  useCreatePath,
+} from 'react-admin';
+
+import { DateOnlyText, DateTimeText } from '../common/dates';
+import { PORTAL_STATUS_CHOICES } from '../common/labels';
+import { PortalStatusChip } from '../common/StatusChip';
+import type { Patient } from '../providers/types';
+
+const patientFilters = [
+  <TextInput
+    key="q"
+    source="q"
+    label="Search"
+    placeholder="Name, MRN, phone or email"
+    helperText={false}
+    alwaysOn
+    resettable
+    sx={{ minWidth: { sm: 280 } }}
+  />,
+  <DateInput key="dateOfBirth" source="dateOfBirth" label="Date of birth" helperText={false} alwaysOn />,
+  <SelectInput
+    key="portalStatus"
+    source="portalStatus"
+    label="Portal status"
+    choices={PORTAL_STATUS_CHOICES}
+    emptyText="Any status"
+    helperText={false}
+    alwaysOn
+    sx={{ minWidth: 180 }}
+  />,
+];
+
+/** The patient's name as a keyboard-reachable link to their page. */
+const PatientNameLink = ({ record }: { record: Patient }) => {
+  const createPath = useCreatePath();
+  return (
+    <MuiLink
+      component={Link}
+      to={createPath({ resource: 'patients', id: record.id, type: 'show' })}
+      onClick={(event: MouseEvent) => event.stopPropagation()}
+      underline="hover"
+      sx={{ fontWeight: 500 }}
+    >
+      {record.lastName}, {record.firstName}
+    </MuiLink>
+  );
+};
+
+export const PatientList = () => (
+  <List
+    title="Patients"
+    filters={patientFilters}
+    sort={{ field: 'lastName', order: 'ASC' }}
+    perPage={25}
+    exporter={false}
+    sx={{ '& .RaList-content': { overflowX: 'auto' } }}
+  >
+    <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
+      <DataTable.Col source="mrn" label="MRN" />
+      <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record} />} />
+      <DataTable.Col
+        source="dateOfBirth"
+        label="Date of birth"
+        render={(record) => <DateOnlyText value={record.dateOfBirth} />}
+      />
+      <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
+      <DataTable.Col source="phone" label="Phone" render={(record) => record.phone ?? '—'} />
+      <DataTable.Col
+        source="portalStatus"
+        label="Portal status"
+        render={(record) => <PortalStatusChip value={record.portalStatus} />}
+      />
+      <DataTable.Col
+        source="portalUsername"
+        label="Portal username"
+        render={(record) => record.portalUsername ?? '—'}
+      />
+      <DataTable.Col
+        source="lastLoginAt"
+        label="Last sign-in"
+        render={(record) => <DateTimeText value={record.lastLoginAt} />}
+      />
+    </DataTable>
+  </List>
+);
+
+export default PatientList;

@@ -1,0 +1,161 @@
+import type { AuthProvider } from 'react-admin';
+
+import {
+  API_URL,
+  SESSION_EXPIRED_MESSAGE,
+  errorFromResponse,
+  readCookie,
+  toApiError,
+  withCsrf,
+  CSRF_COOKIE,
+} from './http';
+import type { StaffUser } from './types';
+
+/** Screens only a practice admin may open. The API enforces the same rule (403). */
+export const ADMIN_RESOURCES: ReadonlySet<string> = new Set(['audit-events', 'emails', 'staff']);
+
+/** Set while this browser tab has a session, so a later 401 reads as "expired", not "signed out". */
+const SIGNED_IN_FLAG = 'resetdesk.signedIn';
+/** Set when a page load finds the session gone; the sign-in page shows the notification. */
+const EXPIRED_FLAG = 'resetdesk.sessionExpired';
+
+const storage = {
+  get: (key: string) => {
+    try {
+      return window.sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set: (key: string, value: string) => {
+    try {
+      window.sessionStorage.setItem(key, value);
+    } catch {
+      /* storage may be disabled */
+    }
+  },
+  remove: (key: string) => {
+    try {
+      window.sessionStorage.removeItem(key);
+    } catch {
+      /* storage may be disabled */
+    }
+  },
+};
+
+/** Reads (and clears) the "session expired on page load" flag. */
+export function takeSessionExpiredFlag(): boolean {
+  const expired = storage.get(EXPIRED_FLAG) === '1';
+  storage.remove(EXPIRED_FLAG);
+  return expired;
+}
+
+async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers = withCsrf(new Headers(init.headers ?? {}), method);
+  if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+  try {
+    return await fetch(url, { ...init, method, headers, credentials: 'include' });
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+async function fetchMe(): Promise<StaffUser | null> {
+  const response = await request(`${API_URL}/auth/me`);
+  if (response.status === 401) return null;
+  if (!response.ok) throw await errorFromResponse(response);
+  return (await response.json()) as StaffUser;
+}
+
+/**
+ * The signed-in user, fetched once per page load from GET /api/auth/me and kept in memory.
+ * A session that expires later is noticed by the first API call that answers 401 (checkError).
+ */
+let currentUser: Promise<StaffUser | null> | null = null;
+
+export function getCurrentUser(): Promise<StaffUser | null> {
+  if (!currentUser) {
+    currentUser = fetchMe().catch((error) => {
+      currentUser = null;
+      throw error;
+    });
+  }
+  return currentUser;
+}
+
+export const authProvider: AuthProvider = {
+  async login({ email, password }: { email: string; password: string }) {
+    const response = await request(`${API_URL}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (!response.ok) throw await errorFromResponse(response);
+    const user = (await response.json()) as StaffUser;
+    currentUser = Promise.resolve(user);
+    storage.set(SIGNED_IN_FLAG, '1');
+    storage.remove(EXPIRED_FLAG);
+  },
+
+  async logout() {
+    const hadSession = currentUser !== null || readCookie(CSRF_COOKIE) !== null;
+    currentUser = null;
+    storage.remove(SIGNED_IN_FLAG);
+    if (hadSession) {
+      try {
+        await request(`${API_URL}/auth/logout`, { method: 'POST' });
+      } catch {
+        // The session may already be gone (expired); signing out locally is enough.
+      }
+    }
+  },
+
+  async checkAuth() {
+    let user: StaffUser | null;
+    try {
+      user = await getCurrentUser();
+    } catch (error) {
+      throw { message: error instanceof Error ? error.message : false };
+    }
+    if (!user) {
+      currentUser = null;
+      if (storage.get(SIGNED_IN_FLAG) === '1') {
+        storage.remove(SIGNED_IN_FLAG);
+        storage.set(EXPIRED_FLAG, '1');
+      }
+      // No notification here: the sign-in page shows "session expired" when it applies.
+      throw { message: false };
+    }
+  },
+
+  async checkError(error: { status?: number } | undefined) {
+    if (error?.status === 401) {
+      // Do not forget the user yet: react-admin calls checkAuth() next to decide whether to
+      // show the notification below, then logout(), which clears everything.
+      throw { message: SESSION_EXPIRED_MESSAGE };
+    }
+    // 403 (e.g. a desk user on an admin route) keeps the user signed in; the page says why.
+  },
+
+  async getIdentity() {
+    const user = await getCurrentUser();
+    if (!user) throw new Error(SESSION_EXPIRED_MESSAGE);
+    return { ...user, fullName: user.name };
+  },
+
+  async getPermissions() {
+    const user = await getCurrentUser();
+    return user?.role ?? null;
+  },
+
+  async canAccess({ action, resource }: { action: string; resource: string }) {
+    // Nothing in the console is ever deleted (staff are deactivated; charts are read-only).
+    if (action === 'delete') return false;
+    if (resource === 'patients' && (action === 'create' || action === 'edit')) return false;
+    const user = await getCurrentUser().catch(() => null);
+    if (!user) return false;
+    if (ADMIN_RESOURCES.has(resource)) return user.role === 'practice_admin';
+    return true;
+  },
+};
