@@ -1,0 +1,82 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, In } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { OutboxService } from '../outbox/outbox.service';
+import { Patient } from '../patients/patient.entity';
+import { InvitationSecrets } from './invitation-secrets';
+import { RegistrationInvitation } from './registration-invitation.entity';
+
+export interface IssuedRegistrationInvitation {
+  invitation: RegistrationInvitation;
+  /** The one-time PIN, returned once to staff; only its HMAC is stored. */
+  pin: string;
+  outboxMessageId: string;
+  revokedInvitationIds: string[];
+}
+
+/**
+ * Replaces whatever invitation a patient had with a new single-use one and queues its
+ * registration email, inside the caller's transaction (which must hold the patient's row lock:
+ * that lock is what keeps "at most one pending invitation" true under concurrent requests; the
+ * unique pendingMarker index is the backstop).
+ */
+@Injectable()
+export class RegistrationInvitationIssuer {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly secrets: InvitationSecrets,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Revokes every pending invitation of the patient; returns their ids. */
+  async revokePending(manager: EntityManager, patient: Patient, now: Date): Promise<string[]> {
+    const pending = await manager.find(RegistrationInvitation, {
+      select: { id: true },
+      where: { patientId: patient.id, practiceId: patient.practiceId, status: In(['pending']) },
+    });
+    if (pending.length === 0) return [];
+    const ids = pending.map((row) => row.id);
+    await manager.update(RegistrationInvitation, { id: In(ids) }, { status: 'revoked', pendingMarker: null, revokedAt: now });
+    return ids;
+  }
+
+  async issue(manager: EntityManager, patient: Patient, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
+    if (!patient.email) throw new Error('issue() needs a chart email; callers check it first');
+    const revokedInvitationIds = await this.revokePending(manager, patient, now);
+    const { token, tokenHash } = this.secrets.newToken();
+    const { pin, pinHash } = this.secrets.newPin();
+    const invitation: RegistrationInvitation = {
+      id: randomUUID(),
+      practiceId: patient.practiceId,
+      patientId: patient.id,
+      tokenHash,
+      pinHash,
+      status: 'pending',
+      pendingMarker: 1,
+      sentTo: patient.email,
+      expiresAt: new Date(now.getTime() + this.config.invitationTtlHours * 3600_000),
+      failedAttempts: 0,
+      verifiedAt: null,
+      verifiedBy: null,
+      usedAt: null,
+      revokedAt: null,
+      lockedAt: null,
+      portalAccountId: null,
+      createdByStaffId,
+      createdAt: now,
+    };
+    await manager.insert(RegistrationInvitation, invitation);
+    const message = await this.outbox.enqueue(manager, {
+      practiceId: patient.practiceId,
+      patientId: patient.id,
+      channel: 'email',
+      template: 'registration-email',
+      toAddress: patient.email,
+      subjectType: 'registration_invitation',
+      subjectId: invitation.id,
+      sealedSecret: this.secrets.sealForOutbox(token),
+    });
+    return { invitation, pin, outboxMessageId: message.id, revokedInvitationIds };
+  }
+}

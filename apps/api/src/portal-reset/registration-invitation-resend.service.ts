@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import type { IssuedInvitation } from '@resetdesk/contracts';
+import { AuditLogService } from '../audit/audit-log.service';
+import { DomainException } from '../common/domain.exception';
+import { maskEmail } from '../common/masking';
+import { RequestContext } from '../common/request-context';
+import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
+import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
+import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PatientDeskActionRunner } from './patient-desk-action.runner';
+
+export const NO_CHART_EMAIL_FOR_INVITATION = 'The chart has no email address. Add one in the chart before sending a registration email.';
+
+/**
+ * A new registration link and PIN for a patient without a usable account: the first invitation
+ * for someone who never registered, or a replacement for a lost, expired or locked one.
+ */
+@Injectable()
+export class RegistrationInvitationResendService {
+  constructor(
+    private readonly runner: PatientDeskActionRunner,
+    private readonly issuer: RegistrationInvitationIssuer,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  resend(patientId: string, idempotencyKey: string | null): Promise<IssuedInvitation> {
+    return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, patient) => {
+      const account = await manager.findOne(PortalAccount, { where: { patientId: patient.id, practiceId: patient.practiceId, openMarker: 1 } });
+      if (account?.status === 'active') {
+        throw new DomainException('conflict', 'This patient already has an active portal account. Use Reset portal account if they cannot sign in.');
+      }
+      if (account?.status === 'locked') {
+        throw new DomainException('conflict', 'This patient has a locked portal account. Unlock it, or use Reset portal account to start over.');
+      }
+      if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL_FOR_INVITATION);
+
+      const hadInvitation = await manager.exists(RegistrationInvitation, { where: { patientId: patient.id, practiceId: patient.practiceId } });
+      const issued = await this.issuer.issue(manager, patient, RequestContext.staff().id);
+      const sentTo = maskEmail(patient.email);
+      await this.audit.append(manager, patient.practiceId, {
+        action: hadInvitation ? 'invitation.resent' : 'invitation.created',
+        patientId: patient.id,
+        details: {
+          invitationId: issued.invitation.id,
+          sentTo,
+          expiresAt: issued.invitation.expiresAt.toISOString(),
+          revokedInvitationIds: issued.revokedInvitationIds,
+          outboxMessageId: issued.outboxMessageId,
+        },
+      });
+      return { id: issued.invitation.id, sentTo, expiresAt: issued.invitation.expiresAt.toISOString(), pin: issued.pin };
+    });
+  }
+}
