@@ -122,18 +122,25 @@ export class StaffAuthService {
   /** Resolves a cookie token to the signed-in staff user, or null when it is not a live session. */
   async authenticate(token: string | undefined): Promise<{ principal: StaffPrincipal } | { expired: true } | null> {
     if (!token || token.length > 128) return null;
-    const session = await this.sessions.findOneBy({ tokenHash: sha256Hex(token), revokedAt: IsNull() });
-    if (!session) return null;
+    // One round trip per request: the session with its user and practice.
+    const row = await this.sessions
+      .createQueryBuilder('s')
+      .innerJoin(StaffUser, 'u', 'u.id = s.staffUserId')
+      .innerJoin(Practice, 'p', 'p.id = u.practiceId')
+      .select(['s.id AS sessionId', 's.lastSeenAt AS lastSeenAt', 's.expiresAt AS expiresAt'])
+      .addSelect(['u.id AS id', 'u.email AS email', 'u.name AS name', 'u.role AS role', 'u.active AS active', 'u.practiceId AS practiceId', 'p.name AS practiceName'])
+      .where('s.tokenHash = :tokenHash AND s.revokedAt IS NULL', { tokenHash: sha256Hex(token) })
+      .getRawOne<SessionRow>();
+    if (!row || !isTrue(row.active)) return null;
     const now = Date.now();
-    const idleDeadline = session.lastSeenAt.getTime() + this.config.session.idleMinutes * 60_000;
-    if (session.expiresAt.getTime() <= now || idleDeadline <= now) return { expired: true };
-    const user = await this.staffUsers.findOneBy({ id: session.staffUserId });
-    if (!user || !user.active) return null;
-    const practice = await this.practices.findOneByOrFail({ id: user.practiceId });
-    if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.sessions.update({ id: session.id }, { lastSeenAt: new Date(now) });
+    const lastSeenAt = toDate(row.lastSeenAt).getTime();
+    if (toDate(row.expiresAt).getTime() <= now || lastSeenAt + this.config.session.idleMinutes * 60_000 <= now) return { expired: true };
+    if (now - lastSeenAt > TOUCH_INTERVAL_MS) {
+      await this.sessions.update({ id: row.sessionId }, { lastSeenAt: new Date(now) });
     }
-    return { principal: toPrincipal(user, practice, session.id) };
+    return {
+      principal: { id: row.id, email: row.email, name: row.name, role: row.role, practiceId: row.practiceId, practiceName: row.practiceName, sessionId: row.sessionId },
+    };
   }
 
   async logout(principal: StaffPrincipal): Promise<void> {
@@ -146,4 +153,24 @@ export class StaffAuthService {
 
 function toPrincipal(user: StaffUser, practice: Practice, sessionId: string): StaffPrincipal {
   return { id: user.id, email: user.email, name: user.name, role: user.role, practiceId: user.practiceId, practiceName: practice.name, sessionId };
+}
+
+interface SessionRow {
+  sessionId: string;
+  lastSeenAt: Date | string;
+  expiresAt: Date | string;
+  id: string;
+  email: string;
+  name: string;
+  role: StaffUser['role'];
+  active: boolean | number;
+  practiceId: string;
+  practiceName: string;
+}
+
+const isTrue = (value: boolean | number | string) => value === true || value === 1 || value === '1';
+
+/** Raw rows give MySQL Dates and SQLite 'YYYY-MM-DD HH:MM:SS.SSS' UTC strings. */
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value.includes('T') ? value : value.replace(' ', 'T') + 'Z');
 }

@@ -12,7 +12,8 @@ export interface IssuedRegistrationInvitation {
   /** The one-time PIN, returned once to staff; only its HMAC is stored. */
   pin: string;
   outboxMessageId: string;
-  revokedInvitationIds: string[];
+  /** The invitations this one replaced, with when they would have expired. */
+  revoked: Pick<RegistrationInvitation, 'id' | 'expiresAt'>[];
 }
 
 /**
@@ -29,21 +30,21 @@ export class RegistrationInvitationIssuer {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Revokes every pending invitation of the patient; returns their ids. */
-  async revokePending(manager: EntityManager, patient: Patient, now: Date): Promise<string[]> {
+  /** Revokes every pending invitation of the patient. */
+  async revokePending(manager: EntityManager, patient: Patient, now: Date): Promise<Pick<RegistrationInvitation, 'id' | 'expiresAt'>[]> {
     const pending = await manager.find(RegistrationInvitation, {
-      select: { id: true },
-      where: { patientId: patient.id, practiceId: patient.practiceId, status: In(['pending']) },
+      select: { id: true, expiresAt: true },
+      where: { patientId: patient.id, practiceId: patient.practiceId, status: 'pending' },
     });
-    if (pending.length === 0) return [];
-    const ids = pending.map((row) => row.id);
-    await manager.update(RegistrationInvitation, { id: In(ids) }, { status: 'revoked', pendingMarker: null, revokedAt: now });
-    return ids;
+    if (pending.length > 0) {
+      await manager.update(RegistrationInvitation, { id: In(pending.map((row) => row.id)) }, { status: 'revoked', pendingMarker: null, revokedAt: now });
+    }
+    return pending;
   }
 
   async issue(manager: EntityManager, patient: Patient, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
     if (!patient.email) throw new Error('issue() needs a chart email; callers check it first');
-    const revokedInvitationIds = await this.revokePending(manager, patient, now);
+    const revoked = await this.revokePending(manager, patient, now);
     const { token, tokenHash } = this.secrets.newToken();
     const { pin, pinHash } = this.secrets.newPin();
     const invitation: RegistrationInvitation = {
@@ -77,6 +78,6 @@ export class RegistrationInvitationIssuer {
       subjectId: invitation.id,
       sealedSecret: this.secrets.sealForOutbox(token),
     });
-    return { invitation, pin, outboxMessageId: message.id, revokedInvitationIds };
+    return { invitation, pin, outboxMessageId: message.id, revoked };
   }
 }

@@ -27,8 +27,12 @@ export function chartChecksum(patient: Patient, entries: ClinicalEntry[]): strin
   return sha256Hex(JSON.stringify({ v: 1, demographics, clinical }));
 }
 
-export async function loadChartChecksum(manager: EntityManager, patient: Patient): Promise<string> {
+/**
+ * The checksum of the chart as stored now. Pass `rereadPatient: false` only with a patient row
+ * that was just read under the transaction's lock.
+ */
+export async function loadChartChecksum(manager: EntityManager, patient: Patient, options: { rereadPatient?: boolean } = {}): Promise<string> {
   const entries = await manager.find(ClinicalEntry, { where: { patientId: patient.id, practiceId: patient.practiceId } });
-  const fresh = await manager.findOneByOrFail(Patient, { id: patient.id });
-  return chartChecksum(fresh, entries);
+  const current = options.rereadPatient === false ? patient : await manager.findOneByOrFail(Patient, { id: patient.id });
+  return chartChecksum(current, entries);
 }

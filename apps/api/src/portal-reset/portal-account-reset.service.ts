@@ -6,7 +6,6 @@ import { DomainException } from '../common/domain.exception';
 import { maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
-import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { PasswordResetRequest } from '../password-resets/password-reset-request.entity';
 import { loadChartChecksum } from '../patients/chart-checksum';
 import { Patient } from '../patients/patient.entity';
@@ -44,13 +43,8 @@ export class PortalAccountResetService {
   private async resetLocked(manager: EntityManager, patient: Patient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
     if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL);
     const now = new Date();
-    const chartChecksumBefore = await loadChartChecksum(manager, patient);
-
+    const chartChecksumBefore = await loadChartChecksum(manager, patient, { rereadPatient: false });
     const account = await manager.findOne(PortalAccount, { where: { patientId: patient.id, practiceId: patient.practiceId, openMarker: 1 } });
-    const hadPendingInvitation = await manager.exists(RegistrationInvitation, {
-      where: { patientId: patient.id, practiceId: patient.practiceId, status: 'pending' },
-    });
-    const previousStatus: PortalStatus = derivePortalStatus(account?.status, hadPendingInvitation);
 
     let revokedSessions = 0;
     if (account) {
@@ -77,8 +71,9 @@ export class PortalAccountResetService {
       { status: 'revoked', revokedAt: now },
     );
 
-    const staff = RequestContext.staff();
-    const issued = await this.issuer.issue(manager, patient, staff.id, now);
+    const issued = await this.issuer.issue(manager, patient, RequestContext.staff().id, now);
+    const hadUsableInvitation = issued.revoked.some((row) => row.expiresAt.getTime() > now.getTime());
+    const previousStatus: PortalStatus = derivePortalStatus(account?.status, hadUsableInvitation);
 
     const chartChecksumAfter = await loadChartChecksum(manager, patient);
     if (chartChecksumAfter !== chartChecksumBefore) {
@@ -99,7 +94,7 @@ export class PortalAccountResetService {
         sentTo,
         chartChecksumBefore,
         chartChecksumAfter,
-        revokedInvitations: issued.revokedInvitationIds.length,
+        revokedInvitations: issued.revoked.length,
         revokedPasswordResets: passwordResets.affected ?? 0,
         revokedSessions,
         outboxMessageId: issued.outboxMessageId,

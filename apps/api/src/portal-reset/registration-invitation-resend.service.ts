@@ -44,7 +44,7 @@ export class RegistrationInvitationResendService {
           invitationId: issued.invitation.id,
           sentTo,
           expiresAt: issued.invitation.expiresAt.toISOString(),
-          revokedInvitationIds: issued.revokedInvitationIds,
+          revokedInvitationIds: issued.revoked.map((row) => row.id),
           outboxMessageId: issued.outboxMessageId,
         },
       });

@@ -115,7 +115,7 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
           updatedAt: base,
         })),
       );
-      await seedPatients(manager, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash });
+      await seedPatients(manager, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash, usernameOffset: practiceIndex * 100_000 });
     }
   });
 }
@@ -134,6 +134,8 @@ interface PatientSeedContext {
   base: Date;
   patientPasswordHash: string;
   answerHash: string;
+  /** Usernames are unique across practices: each practice numbers its demo usernames apart. */
+  usernameOffset: number;
 }
 
 async function seedPatients(manager: EntityManager, ctx: PatientSeedContext): Promise<void> {
@@ -200,7 +202,7 @@ async function seedPatients(manager: EntityManager, ctx: PatientSeedContext): Pr
 
     // Every portal status is represented: active, locked, invited, none, plus closed history.
     const roll = i % 20;
-    const username = `${firstName[0]}${lastName}${i}`.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const username = `${firstName[0]}${lastName}${i + ctx.usernameOffset}`.toLowerCase().replace(/[^a-z0-9]/g, '');
     if (roll <= 10 || roll === 15) {
       const locked = roll === 3 || roll === 15;
       if (roll === 7) {
