@@ -68,7 +68,8 @@ async function freePort(): Promise<number> {
 
 async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '../src/main.js')], {
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '../src/main.js')], {
     env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), APP_SECRET, SEED_DEMO: 'false', RUN_DISPATCHER: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -182,6 +183,7 @@ async function main(): Promise<void> {
     });
     const apiSeconds = (performance.now() - started) / 1000;
     server.child.kill('SIGTERM');
+    await once(server.child, 'exit');
     server = null;
 
     const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: CONCURRENCY, timezone: 'Z', dateStrings: ['DATE'] });

@@ -26,13 +26,19 @@ export function safeEqualHex(a: string, b: string): boolean {
  */
 export class SecretKeys {
   private readonly root: Buffer;
+  private readonly derived = new Map<string, Buffer>();
 
   constructor(appSecret: string) {
     this.root = Buffer.from(appSecret, 'utf8');
   }
 
   key(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.root, Buffer.alloc(0), `resetdesk:${purpose}`, 32));
+    let key = this.derived.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.root, Buffer.alloc(0), `resetdesk:${purpose}`, 32));
+      this.derived.set(purpose, key);
+    }
+    return key;
   }
 
   /** HMAC-SHA-256 for short secrets (PINs, codes): the key, not slowness, stops offline guessing. */
