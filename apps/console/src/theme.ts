@@ -26,6 +26,13 @@ export const theme: RaThemeOptions = {
     MuiButtonBase: {
       styleOverrides: { root: { '&.Mui-focusVisible': focusRing } },
     },
+    MuiButton: {
+      ...defaultTheme.components?.MuiButton,
+      styleOverrides: { root: { textTransform: 'none' } },
+    },
+    MuiTab: {
+      styleOverrides: { root: { textTransform: 'none', fontSize: '0.95rem' } },
+    },
     MuiLink: {
       styleOverrides: { root: { '&:focus-visible': focusRing } },
     },

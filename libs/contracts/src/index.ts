@@ -169,3 +169,68 @@ export interface AuditEventView {
   hash: string;
   prevHash: string | null;
 }
+
+/** A staff member as practice admins manage them (GET/POST/PUT /api/staff). */
+export interface StaffMemberView {
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  active: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+/** GET /api/audit-events/verify: the outcome of recomputing the practice's hash chain. */
+export interface AuditChainVerification {
+  valid: boolean;
+  checked: number;
+  firstBrokenId: string | null;
+}
+
+/** GET /api/dashboard: what needs the front desk's attention, for the signed-in user's practice. */
+export interface DashboardCounts {
+  lockedAccounts: number;
+  pendingInvitations: number;
+  expiringInvitations: number;
+  resetsToday: number;
+  messagesRetrying: number;
+  messagesDead: number;
+}
+
+/** An outbox message as the admin email API (GET /api/emails) answers it. */
+export interface OutboxMessageView {
+  id: string;
+  channel: MessageChannel;
+  template: string;
+  /** Email address, or E.164 phone number for text and voice. */
+  to: string;
+  subject: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  /** When the next delivery attempt is due; null once sent, dead or being sent. */
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  patientId: string | null;
+}
+
+/** GET /api/emails/:id/preview: the rendered message with its link token or code replaced by a placeholder. */
+export interface MessagePreview {
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+}
+
+/** A message delivered to the development mailbox (GET /api/dev-mailbox), links intact. */
+export interface DevMailboxMessage {
+  id: string;
+  channel: MessageChannel;
+  to: string;
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  createdAt: string;
+}

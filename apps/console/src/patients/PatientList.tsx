@@ -14,6 +14,7 @@ import { DateOnlyText, DateTimeText } from '../common/dates';
 import { PORTAL_STATUS_CHOICES } from '../common/labels';
 import { PortalStatusChip } from '../common/StatusChip';
 import type { Patient } from '../providers/types';
+import { listSx } from '../common/listSx';
 
 const patientFilters = [
   <TextInput
@@ -62,11 +63,12 @@ export const PatientList = () => (
     sort={{ field: 'lastName', order: 'ASC' }}
     perPage={25}
     exporter={false}
-    sx={{ '& .RaList-content': { overflowX: 'auto' } }}
+    actions={false}
+    sx={listSx}
   >
     <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
       <DataTable.Col source="mrn" label="MRN" />
-      <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record} />} />
+      <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record as Patient} />} />
       <DataTable.Col
         source="dateOfBirth"
         label="Date of birth"
@@ -77,16 +79,19 @@ export const PatientList = () => (
       <DataTable.Col
         source="portalStatus"
         label="Portal status"
+        disableSort
         render={(record) => <PortalStatusChip value={record.portalStatus} />}
       />
       <DataTable.Col
         source="portalUsername"
         label="Portal username"
+        disableSort
         render={(record) => record.portalUsername ?? '—'}
       />
       <DataTable.Col
         source="lastLoginAt"
         label="Last sign-in"
+        disableSort
         render={(record) => <DateTimeText value={record.lastLoginAt} />}
       />
     </DataTable>

@@ -22,7 +22,7 @@ export interface ResetDeskDataProvider extends DataProvider {
     input: ResetPortalAccountInput,
     options?: { idempotencyKey?: string },
   ): Promise<PortalResetResult>;
-  resendInvitation(patientId: Identifier): Promise<IssuedInvitation>;
+  resendInvitation(patientId: Identifier, options?: { idempotencyKey?: string }): Promise<IssuedInvitation>;
   unlockPortalAccount(patientId: Identifier): Promise<PatientRecord>;
   retryEmail(id: Identifier): Promise<unknown>;
   verifyAuditChain(): Promise<AuditVerifyResult>;
@@ -77,8 +77,10 @@ export const dataProvider: ResetDeskDataProvider = {
       { 'Idempotency-Key': options?.idempotencyKey ?? newUuid() },
     ),
 
-  resendInvitation: (patientId) =>
-    postJson<IssuedInvitation>(`${path('patients', patientId)}/invitation/resend`),
+  resendInvitation: (patientId, options) =>
+    postJson<IssuedInvitation>(`${path('patients', patientId)}/invitation/resend`, undefined, {
+      'Idempotency-Key': options?.idempotencyKey ?? newUuid(),
+    }),
 
   unlockPortalAccount: (patientId) =>
     postJson<PatientRecord>(`${path('patients', patientId)}/portal-unlock`),

@@ -1,21 +1,34 @@
 /**
- * Response shapes of console-only API routes that libs/contracts does not (yet) describe.
- * They follow shared/spec/product.md and the console brief.
+ * Shapes the console works with: the shared contracts (libs/contracts), narrowed to what
+ * react-admin needs (`id: string`), plus console-only request/response shapes that the
+ * contracts do not describe (chart, portal history). They follow shared/spec/product.md.
  */
 import type {
+  AuditChainVerification,
   AuditEventView,
   ClinicalEntryKind,
   IdentityVerificationMethod,
+  DashboardCounts,
+  DevMailboxMessage,
   InvitationView,
-  MessageChannel,
-  OutboxStatus,
+  MessagePreview,
+  OutboxMessageView,
   PatientDetail,
   PatientListItem,
   PortalAccountView,
   ResetReason,
-  StaffRole,
+  StaffMemberView,
   StaffUserView,
 } from '@resetdesk/contracts';
+
+export type {
+  DashboardCounts,
+  DevMailboxMessage,
+  AuditChainVerification as AuditVerifyResult,
+  MessagePreview as EmailPreview,
+};
+export type OutboxMessage = OutboxMessageView & { id: string };
+export type StaffMember = StaffMemberView & { id: string };
 
 /** The signed-in staff user; `timeZone` (IANA name) may be added by the API later. */
 export interface StaffUser extends StaffUserView {
@@ -56,61 +69,11 @@ export interface PortalHistory {
   events: AuditEventView[];
 }
 
-export interface DashboardCounts {
-  lockedAccounts: number;
-  pendingInvitations: number;
-  expiringInvitations: number;
-  resetsToday: number;
-  messagesRetrying: number;
-  messagesDead: number;
-}
 
-export interface AuditVerifyResult {
-  valid: boolean;
-  checked: number;
-  firstBrokenId: string | null;
-}
 
-export interface OutboxMessage {
-  id: string;
-  channel: MessageChannel;
-  template: string;
-  to: string;
-  subject: string | null;
-  status: OutboxStatus;
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  sentAt: string | null;
-  createdAt: string;
-  patientId: string | null;
-}
 
-export interface EmailPreview {
-  subject: string | null;
-  text: string | null;
-  html: string | null;
-}
 
-export interface DevMailboxMessage {
-  id: string;
-  channel: MessageChannel;
-  to: string;
-  subject: string | null;
-  text: string | null;
-  html: string | null;
-  createdAt: string;
-}
 
-export interface StaffMember {
-  id: string;
-  email: string;
-  name: string;
-  role: StaffRole;
-  active: boolean;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
 
 export interface CsvDownload {
   blob: Blob;

@@ -1,0 +1,216 @@
+import { useEffect, useRef, useState } from 'react';
+import {
+  Alert,
+  Box,
+  Button,
+  CircularProgress,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Typography,
+} from '@mui/material';
+import { useMutation } from '@tanstack/react-query';
+import {
+  Form,
+  HttpError,
+  SelectInput,
+  TextInput,
+  useDataProvider,
+  useNotify,
+  useRefresh,
+} from 'react-admin';
+import { useWatch, type FieldValues } from 'react-hook-form';
+import type { PortalResetResult } from '@resetdesk/contracts';
+
+import { IDENTITY_VERIFICATION_CHOICES, RESET_REASON_CHOICES, maskEmail } from '../common/labels';
+import type { ResetDeskDataProvider } from '../providers/dataProvider';
+import { errorMessage, errorStatus, newUuid } from '../providers/http';
+import type { PatientRecord, ResetPortalAccountInput } from '../providers/types';
+import { IssuedInvitationPanel } from './IssuedInvitationPanel';
+
+/** Registration link lifetime the API uses by default (INVITATION_TTL_HOURS). */
+export const INVITATION_TTL_HOURS = 72;
+
+const EMPTY_RECORD = { reason: '', identityVerification: '', note: '' };
+
+const needsNote = (values: FieldValues) =>
+  values.reason === 'other' || values.identityVerification === 'other';
+
+const validateReset = (values: FieldValues) => {
+  const errors: Record<string, string> = {};
+  if (!values.reason) errors.reason = 'Choose the reason for the reset.';
+  if (!values.identityVerification) errors.identityVerification = 'Choose how you checked who the patient is.';
+  if (needsNote(values) && !String(values.note ?? '').trim()) {
+    errors.note = 'Add a note: it is required when you choose Other.';
+  }
+  return errors;
+};
+
+const NoteInput = () => {
+  const [reason, identityVerification] = useWatch({ name: ['reason', 'identityVerification'] });
+  const required = needsNote({ reason, identityVerification });
+  return (
+    <TextInput
+      source="note"
+      label="Note"
+      multiline
+      minRows={2}
+      fullWidth
+      isRequired={required}
+      helperText={required ? 'Required because you chose Other.' : 'Optional. Required when you choose Other.'}
+    />
+  );
+};
+
+/** What the reset will do, stated plainly before the confirm button. */
+const ResetConsequences = ({ patient }: { patient: PatientRecord }) => {
+  const username = patient.portalAccount?.username ?? patient.portalUsername;
+  return (
+    <Box component="section" aria-labelledby="reset-consequences" sx={{ mt: 2 }}>
+      <Typography id="reset-consequences" component="h3" variant="subtitle1" sx={{ fontWeight: 600 }}>
+        When you reset this account:
+      </Typography>
+      <Box component="ul" sx={{ pl: 3, my: 1, '& li': { mb: 0.5 } }}>
+        <li>The chart is not changed.</li>
+        <li>
+          {username ? (
+            <>
+              The old username <strong>{username}</strong> is retired and cannot be used again.
+            </>
+          ) : (
+            <>There is no current portal username to retire.</>
+          )}
+        </li>
+        <li>All portal sign-ins end.</li>
+        <li>
+          A registration email goes to <strong>{maskEmail(patient.email)}</strong>.
+        </li>
+        <li>The link is valid for {INVITATION_TTL_HOURS} hours.</li>
+      </Box>
+    </Box>
+  );
+};
+
+export const ResetPortalDialog = ({
+  open,
+  onClose,
+  patient,
+}: {
+  open: boolean;
+  onClose: () => void;
+  patient: PatientRecord;
+}) => {
+  const dataProvider = useDataProvider<ResetDeskDataProvider>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [result, setResult] = useState<PortalResetResult | null>(null);
+  // One Idempotency-Key per submission: kept when no answer came back (a retry replays the
+  // same request), replaced once the server has answered with an error.
+  const idempotencyKey = useRef(newUuid());
+
+  useEffect(() => {
+    if (open) {
+      idempotencyKey.current = newUuid();
+      setResult(null);
+    }
+  }, [open]);
+
+  const { mutateAsync, isPending } = useMutation({
+    mutationFn: (input: ResetPortalAccountInput) =>
+      dataProvider.resetPortalAccount(patient.id, input, { idempotencyKey: idempotencyKey.current }),
+  });
+
+  const handleSubmit = async (values: FieldValues) => {
+    try {
+      const response = await mutateAsync({
+        reason: values.reason,
+        identityVerification: values.identityVerification,
+        note: values.note,
+      });
+      setResult(response);
+      refresh();
+      return undefined;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        idempotencyKey.current = newUuid();
+        const fieldErrors = (error.body as { errors?: Record<string, unknown> } | undefined)?.errors;
+        if (fieldErrors) return fieldErrors; // shown on the fields; the message is notified
+      }
+      if (errorStatus(error) !== 401) notify(errorMessage(error), { type: 'error' });
+      return undefined;
+    }
+  };
+
+  const close = () => {
+    if (!isPending) onClose();
+  };
+
+  const titleId = 'reset-dialog-title';
+  return (
+    <Dialog open={open} onClose={close} aria-labelledby={titleId} fullWidth maxWidth="sm" scroll="paper">
+      {result ? (
+        <>
+          <DialogTitle id={titleId}>Portal account reset</DialogTitle>
+          <DialogContent dividers>
+            <Alert severity="success" sx={{ mb: 1 }}>
+              The portal account was reset.
+              {result.retiredUsername ? ` The username ${result.retiredUsername} is retired.` : ''}{' '}
+              {result.chartChecksumBefore === result.chartChecksumAfter
+                ? 'The chart was checked and is unchanged.'
+                : ''}
+            </Alert>
+            <IssuedInvitationPanel patientId={patient.id} invitation={result.invitation} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={onClose} variant="contained" autoFocus>
+              Done
+            </Button>
+          </DialogActions>
+        </>
+      ) : (
+        <Form record={EMPTY_RECORD} onSubmit={handleSubmit} validate={validateReset} noValidate>
+          <DialogTitle id={titleId}>
+            Reset portal account for {patient.firstName} {patient.lastName}
+          </DialogTitle>
+          <DialogContent dividers>
+            <SelectInput
+              source="reason"
+              label="Reason"
+              choices={RESET_REASON_CHOICES}
+              fullWidth
+              isRequired
+              emptyText="Choose a reason"
+              helperText={false}
+            />
+            <SelectInput
+              source="identityVerification"
+              label="Identity verified by"
+              choices={IDENTITY_VERIFICATION_CHOICES}
+              fullWidth
+              isRequired
+              emptyText="Choose how you checked"
+              helperText={false}
+            />
+            <NoteInput />
+            <ResetConsequences patient={patient} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={close} disabled={isPending}>
+              Cancel
+            </Button>
+            <Button
+              type="submit"
+              variant="contained"
+              color="error"
+              disabled={isPending}
+              startIcon={isPending ? <CircularProgress size={18} color="inherit" aria-hidden /> : undefined}
+            >
+              Reset account
+            </Button>
+          </DialogActions>
+        </Form>
+      )}
+    </Dialog>
+  );
+};
