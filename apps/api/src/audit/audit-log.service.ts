@@ -10,6 +10,7 @@ import { AuditChainHead, AuditEvent } from './audit-event.entity';
 /** The fields a row's hash covers, in a fixed order. */
 export function auditEventHash(event: Omit<AuditEvent, 'hash'>): string {
   const canonical = JSON.stringify([
+    event.id,
     event.practiceId,
     event.seq,
     event.action,
@@ -52,7 +53,8 @@ export class AuditLogService {
       reason: 'reason' in input ? input.reason : null,
       details: JSON.stringify(input.details ?? {}),
       ip: context?.ip ?? null,
-      userAgent: context?.userAgent?.slice(0, 255) ?? null,
+      // Cut by code points: half a surrogate pair would be stored altered and break the hash.
+      userAgent: context?.userAgent ? Array.from(context.userAgent).slice(0, 255).join('') : null,
       createdAt: new Date(),
       prevHash: head.lastHash,
     };
@@ -77,18 +79,22 @@ export class AuditLogService {
     return created;
   }
 
-  /** Recomputes every hash of a practice's chain, in order, in pages. */
+  /**
+   * Recomputes every hash of a practice's chain, in order, in pages, up to the head as it was
+   * when the check began: events appended meanwhile are for the next check, not a break.
+   */
   async verify(practiceId: string): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
     const repo = this.uow.dataSource.getRepository(AuditEvent);
     const head = await this.uow.dataSource.getRepository(AuditChainHead).findOneBy({ practiceId });
+    const lastSeq = head ? head.lastSeq : Number.MAX_SAFE_INTEGER;
     let checked = 0;
     let prevHash: string | null = null;
     let expectedSeq = 1;
     const pageSize = 1000;
-    for (;;) {
+    while (expectedSeq <= lastSeq) {
       const page = await repo
         .createQueryBuilder('e')
-        .where('e.practiceId = :practiceId AND e.seq >= :from', { practiceId, from: expectedSeq })
+        .where('e.practiceId = :practiceId AND e.seq >= :from AND e.seq <= :lastSeq', { practiceId, from: expectedSeq, lastSeq })
         .orderBy('e.seq', 'ASC')
         .take(pageSize)
         .getMany();

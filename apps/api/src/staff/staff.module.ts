@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { StaffController } from './staff.controller';
+import { StaffService } from './staff.service';
 
-@Module({})
+@Module({
+  controllers: [StaffController],
+  providers: [StaffService],
+})
 export class StaffModule {}

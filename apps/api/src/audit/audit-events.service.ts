@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { AUDIT_ACTIONS, type AuditAction, type AuditChainVerification, type AuditEventView } from '@resetdesk/contracts';
+import { SelectQueryBuilder } from 'typeorm';
+import { DomainException } from '../common/domain.exception';
+import { ListQuery, filterIds, filterString } from '../common/list-query';
+import { TenantScope } from '../common/tenant-scope';
+import { UnitOfWork } from '../database/unit-of-work';
+import { AuditEvent } from './audit-event.entity';
+import { toAuditEventView } from './audit-event.view';
+import { AuditLogService } from './audit-log.service';
+import { calendarDateIn, practiceTimeZone, startOfDayIn, zonedTimeToInstant } from './practice-time';
+
+export const AUDIT_EVENT_SORTABLE = ['createdAt', 'seq', 'action'] as const;
+export const AUDIT_EVENT_FILTERS = ['action', 'actorId', 'patientId', 'from', 'to', 'id'] as const;
+export const EXPORT_BATCH_SIZE = 1000;
+
+/** A list filter turned into instants and values, ready for SQL. */
+export interface AuditCriteria {
+  actions?: AuditAction[];
+  actorId?: string;
+  patientId?: string;
+  ids?: string[];
+  /** createdAt ≥ from */
+  from?: Date;
+  /** createdAt < before (a plain `to` date: the whole day is included) */
+  before?: Date;
+  /** createdAt ≤ until (a `to` date-time: that instant is included) */
+  until?: Date;
+}
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+type ParsedMoment = { kind: 'date'; date: string } | { kind: 'instant'; at: Date };
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** `YYYY-MM-DD`, or an ISO date-time; one without a zone is read on the practice's wall clock. */
+function parseMoment(raw: string, name: 'from' | 'to', timeZone: string): ParsedMoment {
+  const invalid = () =>
+    new DomainException('bad_request', `The ${name} filter must be a date (YYYY-MM-DD) or an ISO date-time such as 2026-11-24T09:30:00Z.`);
+  const value = raw.trim();
+  const dateOnly = DATE_ONLY.exec(value);
+  if (dateOnly) {
+    const [, y, m, d] = dateOnly.map(Number) as [number, number, number, number];
+    if (!isCalendarDate(y, m, d)) throw invalid();
+    return { kind: 'date', date: value };
+  }
+  const dateTime = DATE_TIME.exec(value);
+  if (!dateTime) throw invalid();
+  const [, y, mo, d, h, mi, s, ms, zone] = dateTime;
+  const local = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: Number(h),
+    minute: Number(mi),
+    second: Number(s ?? 0),
+    millisecond: Number((ms ?? '0').padEnd(3, '0')),
+  };
+  if (!isCalendarDate(local.year, local.month, local.day) || local.hour > 23 || local.minute > 59 || local.second > 59) throw invalid();
+  if (!zone) return { kind: 'instant', at: zonedTimeToInstant(local, timeZone) };
+  const asUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second, local.millisecond);
+  if (zone.toUpperCase() === 'Z') return { kind: 'instant', at: new Date(asUtc) };
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  return { kind: 'instant', at: new Date(asUtc - offsetMinutes * 60_000) };
+}
+
+/**
+ * Lists, verifies and exports the signed-in admin's practice audit log. Reads only: the log is
+ * written by AuditLogService alone and never changed afterwards.
+ */
+@Injectable()
+export class AuditEventsService {
+  constructor(
+    private readonly tenant: TenantScope,
+    private readonly uow: UnitOfWork,
+    private readonly auditLog: AuditLogService,
+  ) {}
+
+  /** Validates the `filter` of a list or export; malformed values answer 400 naming the filter. */
+  async criteria(filter: Record<string, unknown>): Promise<AuditCriteria> {
+    const criteria: AuditCriteria = {};
+
+    const action = filter.action;
+    if (action !== undefined && action !== null && action !== '') {
+      const actions = Array.isArray(action) ? action : [action];
+      const unknown = actions.filter((a) => typeof a !== 'string' || !(AUDIT_ACTIONS as readonly string[]).includes(a));
+      if (unknown.length) {
+        throw new DomainException('bad_request', `Unknown action ${unknown.map((a) => JSON.stringify(a)).join(', ')}. Actions: ${AUDIT_ACTIONS.join(', ')}.`);
+      }
+      // An empty list is an empty multi-select in the console: any action.
+      if (actions.length) criteria.actions = actions as AuditAction[];
+    }
+    criteria.actorId = filterString(filter, 'actorId');
+    criteria.patientId = filterString(filter, 'patientId');
+    criteria.ids = filterIds(filter);
+
+    const fromRaw = filterString(filter, 'from');
+    const toRaw = filterString(filter, 'to');
+    if (fromRaw || toRaw) {
+      const timeZone = await practiceTimeZone(this.uow.dataSource.manager, this.tenant.practiceId);
+      if (fromRaw) {
+        const from = parseMoment(fromRaw, 'from', timeZone);
+        criteria.from = from.kind === 'date' ? startOfDayIn(from.date, timeZone) : from.at;
+      }
+      if (toRaw) {
+        const to = parseMoment(toRaw, 'to', timeZone);
+        if (to.kind === 'date') criteria.before = startOfDayIn(to.date, timeZone, 1);
+        else criteria.until = to.at;
+      }
+    }
+    return criteria;
+  }
+
+  async list(query: ListQuery): Promise<{ items: AuditEventView[]; total: number }> {
+    const criteria = await this.criteria(query.filter);
+    const qb = applyCriteria(this.tenant.query(AuditEvent, 'e'), criteria);
+    const total = await qb.getCount();
+
+    const sort = query.sort ?? { field: 'createdAt', order: 'DESC' as const };
+    if (sort.field === 'action') {
+      qb.orderBy('e.action', sort.order).addOrderBy('e.seq', 'DESC');
+    } else {
+      // seq is the order events were appended, and createdAt is stamped while the chain head is
+      // locked, so both give the same order; seq is unique and served by the (practiceId, seq)
+      // index, which keeps "newest first" cheap on a practice with millions of events.
+      qb.orderBy('e.seq', sort.order);
+    }
+    const rows = await qb.offset(query.offset).limit(query.limit).getMany();
+    return { items: rows.map(toAuditEventView), total };
+  }
+
+  async get(id: string): Promise<AuditEventView> {
+    return toAuditEventView(await this.tenant.findOrFail(AuditEvent, id, 'audit event'));
+  }
+
+  verify(): Promise<AuditChainVerification> {
+    return this.auditLog.verify(this.tenant.practiceId);
+  }
+
+  /** Today's date in the practice's time zone, for the export's file name. */
+  async practiceToday(): Promise<string> {
+    return calendarDateIn(new Date(), await practiceTimeZone(this.uow.dataSource.manager, this.tenant.practiceId));
+  }
+
+  /**
+   * The matching events oldest first, EXPORT_BATCH_SIZE at a time. Paging is by seq (keyset),
+   * not OFFSET, so late pages cost the same as early ones; the upper bound is fixed when the
+   * export starts, so events appended meanwhile do not stretch it indefinitely.
+   */
+  async *exportBatches(criteria: AuditCriteria): AsyncGenerator<AuditEvent[]> {
+    const practiceId = this.tenant.practiceId;
+    const manager = this.uow.dataSource.manager;
+    const top = await manager
+      .createQueryBuilder(AuditEvent, 'e')
+      .select('MAX(e.seq)', 'maxSeq')
+      .where('e.practiceId = :practiceId', { practiceId })
+      .getRawOne<{ maxSeq: number | string | null }>();
+    const lastSeq = Number(top?.maxSeq ?? 0);
+    let afterSeq = 0;
+    while (afterSeq < lastSeq) {
+      const batch = await applyCriteria(
+        manager.createQueryBuilder(AuditEvent, 'e').where('e.practiceId = :practiceId', { practiceId }),
+        criteria,
+      )
+        .andWhere('e.seq > :afterSeq AND e.seq <= :lastSeq', { afterSeq, lastSeq })
+        .orderBy('e.seq', 'ASC')
+        .limit(EXPORT_BATCH_SIZE)
+        .getMany();
+      if (batch.length === 0) return;
+      yield batch;
+      if (batch.length < EXPORT_BATCH_SIZE) return;
+      afterSeq = batch[batch.length - 1]!.seq;
+    }
+  }
+}
+
+function applyCriteria(qb: SelectQueryBuilder<AuditEvent>, criteria: AuditCriteria): SelectQueryBuilder<AuditEvent> {
+  if (criteria.actions) qb.andWhere('e.action IN (:...actions)', { actions: criteria.actions });
+  if (criteria.actorId) qb.andWhere('e.actorId = :actorId', { actorId: criteria.actorId });
+  if (criteria.patientId) qb.andWhere('e.patientId = :patientId', { patientId: criteria.patientId });
+  if (criteria.ids) qb.andWhere(criteria.ids.length ? 'e.id IN (:...ids)' : '1 = 0', { ids: criteria.ids });
+  if (criteria.from) qb.andWhere('e.createdAt >= :from', { from: criteria.from });
+  if (criteria.before) qb.andWhere('e.createdAt < :before', { before: criteria.before });
+  if (criteria.until) qb.andWhere('e.createdAt <= :until', { until: criteria.until });
+  return qb;
+}
