@@ -46,6 +46,12 @@ export function parseListQuery(
     offset = range[0];
     limit = range[1] - range[0] + 1;
     if (limit > MAX_PAGE_SIZE) throw new DomainException('bad_request', `The range parameter asks for more than ${MAX_PAGE_SIZE} rows at once.`);
+  } else if (Array.isArray((filter as Record<string, unknown>).id)) {
+    // react-admin's getMany sends only filter={"id":[...]}, no range: it expects every id back,
+    // not the first default page of them.
+    const ids = (filter as Record<string, unknown[]>).id!;
+    if (ids.length > MAX_PAGE_SIZE) throw new DomainException('bad_request', `The id filter asks for more than ${MAX_PAGE_SIZE} rows at once.`);
+    limit = Math.max(limit, ids.length);
   }
 
   let sort = options.defaultSort ?? null;
