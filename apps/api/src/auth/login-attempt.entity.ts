@@ -13,6 +13,6 @@ export class LoginAttempt {
   @PrimaryColumn(idColumn) id: string;
   @Column({ type: 'varchar', length: 64 }) accountKey: string;
   @Column({ type: 'varchar', length: 64 }) ip: string;
-  @Column({ type: 'boolean' }) succeeded: boolean;
+  @Column({ type: 'boolean', width: 1 }) succeeded: boolean;
   @Column(timestampColumn) createdAt: Date;
 }

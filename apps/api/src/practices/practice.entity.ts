@@ -10,6 +10,6 @@ export class Practice {
   slug: string;
   @Column({ type: 'varchar', length: 32 }) phone: string;
   @Column({ type: 'varchar', length: 64 }) timeZone: string;
-  @Column({ type: 'boolean', default: true }) allowSecurityQuestions: boolean;
+  @Column({ type: 'boolean', width: 1, default: true }) allowSecurityQuestions: boolean;
   @Column(timestampColumn) createdAt: Date;
 }

@@ -14,7 +14,7 @@ export class StaffUser {
   @Column({ type: 'varchar', length: 160 }) name: string;
   @Column({ type: 'varchar', length: 32 }) role: StaffRole;
   @Column({ type: 'varchar', length: 255 }) passwordHash: string;
-  @Column({ type: 'boolean', default: true }) active: boolean;
+  @Column({ type: 'boolean', width: 1, default: true }) active: boolean;
   @Column(nullableTimestamp) lastLoginAt: Date | null;
   @Column(timestampColumn) createdAt: Date;
   @Column(timestampColumn) updatedAt: Date;

@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableIndex 
 const id = (name = 'id', primary = false): TableColumnOptions => ({ name, type: 'varchar', length: '36', isPrimary: primary });
 const str = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
 const text = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
-const int = (name: string, fallback?: number): TableColumnOptions => ({ name, type: 'int', ...(fallback === undefined ? {} : { default: fallback }) });
-const bool = (name: string, fallback?: boolean): TableColumnOptions => ({ name, type: 'boolean', ...(fallback === undefined ? {} : { default: fallback }) });
+const int = (name: string, fallback?: number): TableColumnOptions => ({ name, type: 'integer', ...(fallback === undefined ? {} : { default: fallback }) });
+const bool = (name: string, fallback?: boolean): TableColumnOptions => ({ name, type: 'boolean', ...(fallback === undefined ? {} : { default: fallback ? 1 : 0 }) });
 const marker = (name: string): TableColumnOptions => ({ name, type: 'tinyint', isNullable: true });
 const ts = (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: nullable });
 const date = (name: string): TableColumnOptions => ({ name, type: 'date' });
