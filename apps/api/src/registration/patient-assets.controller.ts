@@ -1,0 +1,21 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Public } from '../auth/auth.decorators';
+import { registrationViewsDir } from './registration-pages';
+
+/** The patient pages' one stylesheet, served from our own origin (the CSP allows nothing else). */
+@ApiExcludeController()
+@Public()
+@Controller('assets')
+export class PatientAssetsController {
+  private readonly stylesheet = readFileSync(join(registrationViewsDir(), 'patient.css'));
+
+  @Get('patient.css')
+  css(@Res() response: Response): void {
+    response.type('text/css').setHeader('Cache-Control', 'public, max-age=3600');
+    response.send(this.stylesheet);
+  }
+}
