@@ -67,7 +67,7 @@ export class RegistrationInvitationIssuer {
       createdByStaffId,
       createdAt: now,
     };
-    await manager.insert(RegistrationInvitation, invitation);
+    await manager.createQueryBuilder().insert().into(RegistrationInvitation).values(invitation).updateEntity(false).execute();
     const message = await this.outbox.enqueue(manager, {
       practiceId: patient.practiceId,
       patientId: patient.id,

@@ -60,7 +60,8 @@ export class OutboxService {
       createdAt: now,
       updatedAt: now,
     };
-    await manager.insert(OutboxMessage, row);
+    // updateEntity(false): every column is given, so skip TypeORM's re-read of default columns.
+    await manager.createQueryBuilder().insert().into(OutboxMessage).values(row).updateEntity(false).execute();
     return row;
   }
 
