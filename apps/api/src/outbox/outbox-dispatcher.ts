@@ -270,6 +270,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     await this.uow.run(async (manager) => {
       const updated = await this.updateIfStillClaimed(manager, claim, {
         status: 'sent',
+        attempts: message.attempts + 1,
         sentAt: now,
         providerMessageId: receipt.providerMessageId,
         // The link or code has been delivered: from here on no table holds it, not even sealed.

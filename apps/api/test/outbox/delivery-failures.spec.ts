@@ -208,7 +208,7 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
 
       const taken = await outboxRow(t, stale.id);
       assert.equal(taken.status, 'sent');
-      assert.equal(taken.attempts, 1, 'the abandoned attempt counts');
+      assert.equal(taken.attempts, 2, 'the abandoned attempt counts, and so does the delivery');
       assert.equal(delivered(stale.id).length, 1);
       const untouched = await outboxRow(t, live.id);
       assert.equal(untouched.status, 'sending', 'a live claim is left alone');

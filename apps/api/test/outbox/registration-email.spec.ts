@@ -111,7 +111,7 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
       assert.ok(row.sentAt instanceof Date);
       assert.ok(row.providerMessageId && row.providerMessageId.length > 0);
       assert.equal(row.claimedUntil, null);
-      assert.equal(row.attempts, 0);
+      assert.equal(row.attempts, 1, 'the successful delivery counts as an attempt');
       const events = await auditEventsFor(t, outboxId);
       assert.deepEqual(events.map((e) => e.action), ['email.sent']);
       assert.equal(events[0]!.actorType, 'system');

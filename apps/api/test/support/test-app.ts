@@ -48,11 +48,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || 'silent',
     ...options.env,
   });
-  const app = await createApp(config);
-  const dataSource = app.get(DataSource);
-  await dataSource.runMigrations({ transaction: 'each' });
-  if (options.seedPatients) await seedDemo(dataSource, { patientsPerPractice: options.seedPatients });
-  await app.listen(0, '127.0.0.1');
+  let app: NestExpressApplication;
+  let dataSource: DataSource;
+  try {
+    app = await createApp(config);
+    dataSource = app.get(DataSource);
+    await dataSource.runMigrations({ transaction: 'each' });
+    if (options.seedPatients) await seedDemo(dataSource, { patientsPerPractice: options.seedPatients });
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // Leave no orphaned test database behind when the app cannot start.
+    await db.drop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const server = app.getHttpServer() as import('http').Server;
   const { port } = server.address() as AddressInfo;
   return {

@@ -99,6 +99,16 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'email.sent': 'Message sent',
   'email.failed': 'Message failed',
   'email.retried': 'Message retried',
+  'portal.login': 'Patient signed in',
+  'portal.login_failed': 'Patient sign-in failed',
+  'portal.logout': 'Patient signed out',
+  'password_reset.requested': 'Password reset requested',
+  'password_reset.code_sent': 'Password reset code sent',
+  'password_reset.verified': 'Patient verified for password reset',
+  'password_reset.verify_failed': 'Password reset check failed',
+  'password_reset.completed': 'Patient reset their password',
+  'username.reminder_requested': 'Username reminder requested',
+  'practice.settings_updated': 'Practice settings changed',
 };
 
 /** Looks a code up in a label table; unknown codes are shown as they are. */

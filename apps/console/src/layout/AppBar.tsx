@@ -1,5 +1,5 @@
 import { Box, Typography } from '@mui/material';
-import { AppBar, TitlePortal } from 'react-admin';
+import { AppBar, TitlePortal, UserMenu } from 'react-admin';
 
 import { ROLE_LABELS, labelFor } from '../common/labels';
 import { useStaffUser } from '../common/useStaffUser';
@@ -8,7 +8,9 @@ import { useStaffUser } from '../common/useStaffUser';
 export const RdAppBar = () => {
   const { user } = useStaffUser();
   return (
-    <AppBar>
+    // The menu button shows the user's name, so its accessible name must contain it too
+    // (react-admin's default aria-label "Profile" hides the visible name from speech users).
+    <AppBar userMenu={<UserMenu label={user ? `${user.name}, account menu` : 'Account menu'} />}>
       <TitlePortal />
       {user && (
         <Box

@@ -1,5 +1,5 @@
 import type { MouseEvent } from 'react';
-import { Link as MuiLink } from '@mui/material';
+import { Link as MuiLink, Typography } from '@mui/material';
 import {
   DataTable,
   DateInput,
@@ -56,46 +56,67 @@ const PatientNameLink = ({ record }: { record: Patient }) => {
   );
 };
 
+/**
+ * Off screen but read by screen readers: the page's title sits in the app bar, which is not a
+ * heading. Sizes are strings on purpose: in `sx`, a number up to 1 means a percentage.
+ */
+const visuallyHidden = {
+  position: 'absolute',
+  width: '1px',
+  height: '1px',
+  margin: '-1px',
+  padding: 0,
+  border: 0,
+  overflow: 'hidden',
+  clip: 'rect(0 0 0 0)',
+  whiteSpace: 'nowrap',
+} as const;
+
 export const PatientList = () => (
-  <List
-    title="Patients"
-    filters={patientFilters}
-    sort={{ field: 'lastName', order: 'ASC' }}
-    perPage={25}
-    exporter={false}
-    actions={false}
-    sx={listSx}
-  >
-    <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
-      <DataTable.Col source="mrn" label="MRN" />
-      <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record as Patient} />} />
-      <DataTable.Col
-        source="dateOfBirth"
-        label="Date of birth"
-        render={(record) => <DateOnlyText value={record.dateOfBirth} />}
-      />
-      <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
-      <DataTable.Col source="phone" label="Phone" render={(record) => record.phone ?? '—'} />
-      <DataTable.Col
-        source="portalStatus"
-        label="Portal status"
-        disableSort
-        render={(record) => <PortalStatusChip value={record.portalStatus} />}
-      />
-      <DataTable.Col
-        source="portalUsername"
-        label="Portal username"
-        disableSort
-        render={(record) => record.portalUsername ?? '—'}
-      />
-      <DataTable.Col
-        source="lastLoginAt"
-        label="Last sign-in"
-        disableSort
-        render={(record) => <DateTimeText value={record.lastLoginAt} />}
-      />
-    </DataTable>
-  </List>
+  <>
+    <Typography component="h1" sx={visuallyHidden}>
+      Patients
+    </Typography>
+    <List
+      title="Patients"
+      filters={patientFilters}
+      sort={{ field: 'lastName', order: 'ASC' }}
+      perPage={25}
+      exporter={false}
+      actions={false}
+      sx={listSx}
+    >
+      <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
+        <DataTable.Col source="mrn" label="MRN" />
+        <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record as Patient} />} />
+        <DataTable.Col
+          source="dateOfBirth"
+          label="Date of birth"
+          render={(record) => <DateOnlyText value={record.dateOfBirth} />}
+        />
+        <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
+        <DataTable.Col source="phone" label="Phone" render={(record) => record.phone ?? '—'} />
+        <DataTable.Col
+          source="portalStatus"
+          label="Portal status"
+          disableSort
+          render={(record) => <PortalStatusChip value={record.portalStatus} />}
+        />
+        <DataTable.Col
+          source="portalUsername"
+          label="Portal username"
+          disableSort
+          render={(record) => record.portalUsername ?? '—'}
+        />
+        <DataTable.Col
+          source="lastLoginAt"
+          label="Last sign-in"
+          disableSort
+          render={(record) => <DateTimeText value={record.lastLoginAt} />}
+        />
+      </DataTable>
+    </List>
+  </>
 );
 
 export default PatientList;
