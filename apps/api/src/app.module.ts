@@ -15,6 +15,9 @@ import { OutboxModule } from './outbox/outbox.module';
 import { PortalResetModule } from './portal-reset/portal-reset.module';
 import { RegistrationModule } from './registration/registration.module';
 import { StaffModule } from './staff/staff.module';
+import { PatientAuthModule } from './patient-auth/patient-auth.module';
+import { PasswordResetsModule } from './password-resets/password-resets.module';
+import { PracticeSettingsModule } from './practices/practice-settings.module';
 
 @Module({})
 export class AppModule {
@@ -48,6 +51,9 @@ export class AppModule {
         AuditModule,
         StaffModule,
         DashboardModule,
+        PatientAuthModule,
+        PasswordResetsModule,
+        PracticeSettingsModule,
       ],
       controllers: [HealthController],
       providers: [

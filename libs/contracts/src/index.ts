@@ -70,6 +70,16 @@ export const AUDIT_ACTIONS = [
   'email.sent',
   'email.failed',
   'email.retried',
+  'portal.login',
+  'portal.login_failed',
+  'portal.logout',
+  'password_reset.requested',
+  'password_reset.code_sent',
+  'password_reset.verified',
+  'password_reset.verify_failed',
+  'password_reset.completed',
+  'username.reminder_requested',
+  'practice.settings_updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -233,4 +243,14 @@ export interface DevMailboxMessage {
   text: string | null;
   html: string | null;
   createdAt: string;
+}
+
+/** `GET/PUT /api/practice`: the signed-in staff user's practice and its patient-facing settings. */
+export interface PracticeSettingsView {
+  id: string;
+  name: string;
+  phone: string;
+  timeZone: string;
+  /** Registration asks for a security question and recovery offers it (NIST 800-63B advises against). */
+  allowSecurityQuestions: boolean;
 }

@@ -44,7 +44,59 @@ export type AuditEventInput =
   | { action: 'invitation.code_sent'; patientId: string; details: { invitationId: string; channel: string; sentTo: string; outboxMessageId: string } }
   | { action: 'email.sent'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number } }
   | { action: 'email.failed'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number; error: string; dead: boolean } }
-  | { action: 'email.retried'; patientId: string | null; details: { outboxMessageId: string } };
+  | { action: 'email.retried'; patientId: string | null; details: { outboxMessageId: string } }
+  | { action: 'portal.login'; patientId: string; details: { portalAccountId: string; username: string; portalSessionId: string } }
+  | {
+      action: 'portal.login_failed';
+      patientId: string;
+      /** wrong_password counts towards the lock; account_locked is the right password on a locked account. */
+      reason: 'wrong_password' | 'account_locked';
+      details: { portalAccountId: string; username: string; failedLoginCount: number; lockReason: string | null };
+    }
+  | { action: 'portal.logout'; patientId: string; details: { portalAccountId: string; portalSessionId: string } }
+  | {
+      action: 'password_reset.requested';
+      patientId: string;
+      /** link_sent, or why no link went out (the patient sees the same page either way). */
+      reason: 'link_sent' | 'no_chart_email' | 'account_locked' | 'throttled';
+      details: {
+        portalAccountId: string;
+        username: string;
+        passwordResetId: string | null;
+        sentTo: string | null;
+        expiresAt: string | null;
+        revokedPasswordResets: number;
+        outboxMessageId: string | null;
+      };
+    }
+  | { action: 'password_reset.code_sent'; patientId: string; details: { passwordResetId: string; channel: string; sentTo: string; outboxMessageId: string } }
+  | { action: 'password_reset.verified'; patientId: string; details: { passwordResetId: string; method: 'security_question' | 'code' } }
+  | {
+      action: 'password_reset.verify_failed';
+      patientId: string;
+      reason: 'date_of_birth_mismatch' | 'security_answer_mismatch' | 'phone_mismatch' | 'code_mismatch' | 'code_expired';
+      details: { passwordResetId: string; failedAttempts: number };
+    }
+  | {
+      action: 'password_reset.completed';
+      patientId: string;
+      details: {
+        passwordResetId: string;
+        portalAccountId: string;
+        username: string;
+        method: 'security_question' | 'code';
+        revokedSessions: number;
+        clearedLockReason: string | null;
+        outboxMessageId: string | null;
+      };
+    }
+  | {
+      action: 'username.reminder_requested';
+      patientId: string;
+      reason: 'sent' | 'throttled';
+      details: { sentTo: string; outboxMessageId: string | null };
+    }
+  | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } };
 
 export interface AuditActor {
   type: 'staff' | 'patient' | 'system';

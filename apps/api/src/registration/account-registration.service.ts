@@ -11,8 +11,8 @@ import { PortalAccountsService, USERNAME_TAKEN } from '../portal-accounts/portal
 import { isSecurityQuestion } from '../portal-accounts/security-questions';
 import { isDeadlock } from '../portal-accounts/unique-violation';
 import { usernameProblem } from '../portal-accounts/username';
-import { FieldErrors, collect, patientActor } from './identity-verification.service';
-import { MESSAGES } from './registration-form';
+import { patientActor } from '../patient-pages/patient-actor';
+import { FieldErrors, collect, newPasswordProblems } from '../patient-pages/patient-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
 
 export interface AccountAnswer {
@@ -54,12 +54,7 @@ export class AccountRegistrationService {
     const weaknesses = answer.password ? passwordProblems(answer.password, context) : [];
     const errors = collect({
       username: usernameIssue ?? ((await this.accounts.isUsernameTaken(username)) ? USERNAME_TAKEN : null),
-      password: !answer.password ? 'Enter a password.' : weaknesses.length ? `${MESSAGES.passwordWeak} ${weaknesses.join('; ')}.` : null,
-      confirmPassword: !answer.confirmPassword
-        ? 'Enter your password again to confirm it.'
-        : answer.password && answer.confirmPassword !== answer.password
-          ? MESSAGES.passwordsDiffer
-          : null,
+      ...newPasswordProblems(answer.password, answer.confirmPassword, weaknesses, { password: 'password', confirmation: 'confirmPassword' }),
       securityQuestion: askQuestion && !isSecurityQuestion(answer.securityQuestion) ? 'Choose a security question.' : null,
       securityAnswer: askQuestion && normaliseSecurityAnswer(answer.securityAnswer).length < 2 ? 'Enter an answer to your security question.' : null,
     });

@@ -1,27 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull } from 'typeorm';
-import type { MessageChannel } from '@resetdesk/contracts';
+import { EntityManager } from 'typeorm';
 import { AuditActor } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskPhone } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
 import { InvitationSecrets } from '../invitations/invitation-secrets';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
-import { VerificationCode } from '../invitations/verification-code.entity';
 import { OutboxService } from '../outbox/outbox.service';
-import { Patient } from '../patients/patient.entity';
-import { MESSAGES, codeProblem, dateOfBirthProblem, parseDateOfBirth, phoneDigits, phoneProblem, pinProblem } from './registration-form';
+import { patientActor } from '../patient-pages/patient-actor';
+import {
+  FieldErrors,
+  MESSAGES,
+  channelProblem,
+  codeProblem,
+  collect,
+  dateOfBirthProblem,
+  parseDateOfBirth,
+  phoneMatchesChart,
+  phoneProblem,
+} from '../patient-pages/patient-form';
+import { CodeChannel, CodePage, CodeSubject, MAX_FAILED_ATTEMPTS, SecurityCodes } from '../patient-pages/security-codes';
+import { pinProblem } from './registration-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
-
-/** Failed answers of any kind (date of birth, PIN, phone, code) before the link locks. */
-export const MAX_FAILED_ATTEMPTS = 5;
-export const CODE_TTL_MS = 10 * 60_000;
-export const CODE_RESEND_INTERVAL_MS = 60_000;
-export const MAX_CODES_PER_INVITATION = 5;
-
-export type FieldErrors = Record<string, string>;
-export type CodeChannel = Extract<MessageChannel, 'sms' | 'voice'>;
 
 export interface PinAnswer {
   dateOfBirth: string;
@@ -36,20 +36,9 @@ export interface PhoneAnswer {
 
 type Rejected = { kind: 'rejected'; errors: FieldErrors };
 export type VerifyOutcome = LinkProblem | Rejected | { kind: 'verified'; invitation: RegistrationInvitation };
-
-/** What the security-code page shows: whether a code just went out, or why not. */
-export interface CodePage {
-  kind: 'code_page';
-  channel: CodeChannel | null;
-  sent: boolean;
-  notice: string | null;
-}
-
 export type SendCodeOutcome = LinkProblem | Rejected | CodePage | { kind: 'no_code' };
 
 type FailureReason = 'date_of_birth_mismatch' | 'pin_mismatch' | 'phone_mismatch' | 'code_mismatch' | 'code_expired';
-
-const CODE_SUBJECT = 'registration_invitation' as const;
 
 /**
  * Step 1 of registration: the patient proves who they are with their date of birth and either
@@ -62,6 +51,7 @@ export class IdentityVerificationService {
     private readonly uow: UnitOfWork,
     private readonly links: RegistrationLinks,
     private readonly secrets: InvitationSecrets,
+    private readonly codes: SecurityCodes,
     private readonly audit: AuditLogService,
     private readonly outbox: OutboxService,
   ) {}
@@ -90,7 +80,7 @@ export class IdentityVerificationService {
     const errors = collect({
       dateOfBirth: dateOfBirthProblem(answer.dateOfBirth),
       phone: phoneProblem(answer.phone),
-      channel: answer.channel === 'sms' || answer.channel === 'voice' ? null : 'Choose Text or Voice.',
+      channel: channelProblem(answer.channel),
     });
     if (errors) return { kind: 'rejected', errors };
     const dateOfBirth = parseDateOfBirth(answer.dateOfBirth)!;
@@ -102,8 +92,7 @@ export class IdentityVerificationService {
       if (dateOfBirth !== state.patient.dateOfBirth) {
         return this.recordFailure(manager, state, 'date_of_birth_mismatch', { dateOfBirth: MESSAGES.dateOfBirthMismatch });
       }
-      const chartDigits = phoneDigits(state.patient.phoneDigits ?? state.patient.phone);
-      if (!state.patient.phone || !chartDigits || phoneDigits(answer.phone) !== chartDigits) {
+      if (!phoneMatchesChart(state.patient, answer.phone)) {
         return this.recordFailure(manager, state, 'phone_mismatch', { phone: MESSAGES.phoneMismatch });
       }
       return this.issueCode(manager, state, channel);
@@ -117,10 +106,8 @@ export class IdentityVerificationService {
     const outcome = await this.uow.run(async (manager): Promise<SendCodeOutcome> => {
       const state = await this.links.lock(manager, link.invitation.id);
       if (state.kind !== 'open') return state;
-      const [latest] = await this.codesOf(manager, state.invitation.id);
-      // Only a browser that passed the date-of-birth and phone checks has a code to repeat.
-      if (!latest || !state.patient.phone) return { kind: 'no_code' };
-      return this.issueCode(manager, state, latest.channel as CodeChannel);
+      const page = await this.codes.reissue(manager, codeSubject(state));
+      return page ? this.auditCodeSent(manager, state, page) : { kind: 'no_code' };
     });
     if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
     return outcome;
@@ -134,82 +121,32 @@ export class IdentityVerificationService {
     return this.uow.run(async (manager) => {
       const state = await this.links.lock(manager, link.invitation.id);
       if (state.kind !== 'open') return state;
-      const unused = (await this.codesOf(manager, state.invitation.id)).filter((c) => !c.usedAt);
-      // Any unused code of this link counts: a resent text can arrive before the first one.
-      const match = unused.find((c) => this.secrets.codeMatches(c.codeHash, code));
-      if (!match) return this.recordFailure(manager, state, 'code_mismatch', { code: MESSAGES.secretMismatch });
-      if (new Date(match.expiresAt).getTime() <= Date.now()) {
-        return this.recordFailure(manager, state, 'code_expired', { code: MESSAGES.secretMismatch });
-      }
-      // Codes are single use; once one works, none of this link's other codes may be tried.
-      await manager.update(VerificationCode, { subjectType: CODE_SUBJECT, subjectId: state.invitation.id, usedAt: IsNull() }, { usedAt: new Date() });
+      const check = await this.codes.check(manager, codeSubject(state), code);
+      if (check === 'mismatch') return this.recordFailure(manager, state, 'code_mismatch', { code: MESSAGES.secretMismatch });
+      if (check === 'expired') return this.recordFailure(manager, state, 'code_expired', { code: MESSAGES.secretMismatch });
       return this.markVerified(manager, state, 'code');
     });
   }
 
-  /** Newest first. */
-  private codesOf(manager: EntityManager, invitationId: string): Promise<VerificationCode[]> {
-    return manager.find(VerificationCode, { where: { subjectType: CODE_SUBJECT, subjectId: invitationId }, order: { createdAt: 'DESC' } });
+  private async issueCode(manager: EntityManager, link: OpenLink, channel: CodeChannel): Promise<CodePage> {
+    return this.auditCodeSent(manager, link, await this.codes.issue(manager, codeSubject(link), channel));
   }
 
-  private async issueCode(manager: EntityManager, link: OpenLink, channel: CodeChannel): Promise<CodePage> {
+  private async auditCodeSent(manager: EntityManager, link: OpenLink, page: CodePage): Promise<CodePage> {
     const { invitation, patient } = link;
-    const codes = await this.codesOf(manager, invitation.id);
-    const lastChannel = (codes[0]?.channel as CodeChannel | undefined) ?? null;
-    if (codes.length >= MAX_CODES_PER_INVITATION) {
-      return {
-        kind: 'code_page',
-        channel: lastChannel,
-        sent: false,
-        notice: "You have asked for as many codes as this link allows. Use the latest code we sent, or call your doctor's office.",
-      };
-    }
-    const waitMs = codes[0] ? new Date(codes[0].createdAt).getTime() + CODE_RESEND_INTERVAL_MS - Date.now() : 0;
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      return {
-        kind: 'code_page',
-        channel: lastChannel,
-        sent: false,
-        notice: `We sent a code less than a minute ago. You can ask for a new code in ${seconds} second${seconds === 1 ? '' : 's'}.`,
-      };
-    }
-
-    const now = new Date();
-    const { code, codeHash } = this.secrets.newCode();
-    await manager.insert(VerificationCode, {
-      id: randomUUID(),
-      practiceId: invitation.practiceId,
-      subjectType: CODE_SUBJECT,
-      subjectId: invitation.id,
-      codeHash,
-      channel,
-      expiresAt: new Date(now.getTime() + CODE_TTL_MS),
-      usedAt: null,
-      createdAt: now,
-    });
-    const message = await this.outbox.enqueue(manager, {
-      practiceId: invitation.practiceId,
-      patientId: patient.id,
-      channel,
-      template: 'security-code',
-      // Always the chart's number, never the one typed: a match proves knowledge, not possession.
-      toAddress: patient.phone!,
-      subjectType: CODE_SUBJECT,
-      subjectId: invitation.id,
-      sealedSecret: this.secrets.sealForOutbox(code),
-    });
+    if (!page.sent) return page;
+    const channel = page.channel!;
     await this.audit.append(
       manager,
       invitation.practiceId,
       {
         action: 'invitation.code_sent',
         patientId: patient.id,
-        details: { invitationId: invitation.id, channel, sentTo: maskPhone(patient.phone), outboxMessageId: message.id },
+        details: { invitationId: invitation.id, channel, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
       },
       unverifiedVisitor(),
     );
-    return { kind: 'code_page', channel, sent: true, notice: null };
+    return page;
   }
 
   /** Counts one failed answer; the fifth locks the link. */
@@ -243,17 +180,11 @@ export class IdentityVerificationService {
   }
 }
 
+function codeSubject({ invitation, patient }: OpenLink): CodeSubject {
+  return { type: 'registration_invitation', id: invitation.id, practiceId: invitation.practiceId, patientId: patient.id, phone: patient.phone ?? '' };
+}
+
 /** Whoever holds the link before they have proven to be the patient. */
 function unverifiedVisitor(): AuditActor {
   return { type: 'patient', id: null, name: 'Unverified visitor (registration link)' };
-}
-
-export function patientActor(patient: Patient): AuditActor {
-  return { type: 'patient', id: patient.id, name: `${patient.firstName} ${patient.lastName}` };
-}
-
-/** The non-null problems, or null when there are none. */
-export function collect(problems: Record<string, string | null>): FieldErrors | null {
-  const errors = Object.fromEntries(Object.entries(problems).filter((entry): entry is [string, string] => entry[1] !== null));
-  return Object.keys(errors).length ? errors : null;
 }

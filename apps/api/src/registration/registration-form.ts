@@ -1,68 +1,10 @@
 /**
- * Reading and checking what patients type on the registration pages. Format problems are
- * reported without counting as a failed attempt: only a well-formed wrong answer is a guess.
+ * What only the registration pages ask for; the fields every patient page shares (date of
+ * birth, phone, code, passwords) are read and checked in patient-pages/patient-form.ts.
  */
-
-export const MESSAGES = {
-  dateOfBirthMismatch: 'Your date of birth does not match our records.',
-  phoneMismatch: 'Phone number does not match records',
-  secretMismatch: 'Invalid PIN or Security Code',
-  passwordsDiffer: 'The passwords do not match.',
-  passwordWeak: 'Your password does not meet security requirements:',
-} as const;
-
-/** One form field as a string; repeated or missing fields read as empty. */
-export function formField(body: unknown, name: string, maxLength = 1000): string {
-  const value = (body as Record<string, unknown> | null | undefined)?.[name];
-  return typeof value === 'string' ? value.slice(0, maxLength) : '';
-}
-
-/** `19800131`, also with separators a browser's autofill may add: `1980-01-31`. Null when not a real date. */
-export function parseDateOfBirth(raw: string): string | null {
-  const digits = raw.replace(/[\s./-]/g, '');
-  if (!/^\d{8}$/.test(digits)) return null;
-  const [y, m, d] = [digits.slice(0, 4), digits.slice(4, 6), digits.slice(6, 8)];
-  const date = new Date(`${y}-${m}-${d}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== `${y}-${m}-${d}`) return null;
-  return `${y}-${m}-${d}`;
-}
-
-export function dateOfBirthProblem(raw: string): string | null {
-  if (!raw.trim()) return 'Enter your date of birth as YYYYMMDD, for example 19800131.';
-  return parseDateOfBirth(raw) ? null : 'Enter your date of birth as 8 digits, YYYYMMDD, for example 19800131.';
-}
-
-/**
- * Phone numbers compare by digits: "(503) 555-0123", "503-555-0123" and "+1 503 555 0123" are
- * one number. Ten North American digits get their country code 1.
- */
-export function phoneDigits(raw: string | null | undefined): string {
-  const digits = (raw ?? '').replace(/\D/g, '');
-  return digits.length === 10 ? `1${digits}` : digits;
-}
-
-export function phoneProblem(raw: string): string | null {
-  if (!raw.trim()) return "Enter the phone number your doctor's office has for you, for example 503-555-0123.";
-  if (/[^\d\s()+.-]/.test(raw) || raw.replace(/\D/g, '').length < 7) return 'Enter a phone number using digits, for example 503-555-0123.';
-  return null;
-}
 
 export function pinProblem(raw: string): string | null {
   const pin = raw.trim();
   if (!pin) return "Enter the 6-digit PIN your doctor's office gave you.";
   return /^\d{6}$/.test(pin) ? null : 'The PIN is 6 digits, for example 012345.';
-}
-
-export function codeProblem(raw: string): string | null {
-  const code = raw.trim();
-  if (!code) return 'Enter the 5-digit security code we sent you.';
-  return /^\d{5}$/.test(code) ? null : 'The security code is 5 digits, for example 01234.';
-}
-
-/** `+15035550100` → `(503) 555-0100`; anything else is shown as stored. */
-export function displayPhone(e164: string | null | undefined): string {
-  if (!e164) return '';
-  const digits = e164.replace(/\D/g, '');
-  if (digits.length === 11 && digits.startsWith('1')) return `(${digits.slice(1, 4)}) ${digits.slice(4, 7)}-${digits.slice(7)}`;
-  return e164;
 }

@@ -1,87 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import Handlebars from 'handlebars';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PageFrame, PageTemplates, PatientPageRenderer, FormState as SharedFormState, viewsDirOf } from '../patient-pages/patient-page-renderer';
+import type { CodeChannel } from '../patient-pages/security-codes';
 import { Practice } from '../practices/practice.entity';
 import { SECURITY_QUESTIONS } from '../portal-accounts/security-questions';
-import { CODE_TTL_MS, type FieldErrors } from './identity-verification.service';
-import { displayPhone } from './registration-form';
 import { PROOF_TTL_MS } from './registration-proof';
 import type { InvalidReason } from './registration-links.service';
 
-/**
- * tsc copies no .hbs files, so the templates are read from the source tree at runtime:
- * dist/src/registration → ../../../src/registration/views. The second path serves a build that
- * copies the views next to the compiled files.
- */
-export function registrationViewsDir(): string {
-  const candidates = [join(__dirname, '../../../src/registration/views'), join(__dirname, 'views')];
-  const found = candidates.find((dir) => existsSync(join(dir, 'layout.hbs')));
-  if (!found) throw new Error(`Registration page templates not found; looked in ${candidates.join(' and ')}`);
-  return found;
-}
+const SECTION = 'Patient portal registration';
+const PAGES = ['verify', 'account', 'done', 'invalid', 'locked', 'not-verified'] as const;
 
-type PageName = 'verify' | 'code' | 'account' | 'done' | 'invalid' | 'locked' | 'form-expired' | 'not-verified';
-
-/** Where the error summary links each field's message to (the first radio for a radio group). */
-const FIELD_ANCHORS: Record<string, string> = { channel: 'channel-sms' };
-
-export interface FormState {
+export interface FormState extends SharedFormState {
   token: string;
-  csrf: string;
-  values?: Record<string, string>;
-  errors?: FieldErrors;
-  /** A message for the whole form, shown in the error summary. */
-  formError?: string;
 }
 
-/**
- * Renders the patient registration pages: plain server-side HTML that works without JavaScript,
- * on a phone, with a screen reader. Each page answers with no-store: they carry a link token
- * and personal details that must not linger in shared caches or the back-forward cache.
- */
+/** The registration pages (spec §4), in the shared patient-page layout. */
 @Injectable()
 export class RegistrationPages {
-  private readonly hbs = Handlebars.create();
-  private readonly layout: Handlebars.TemplateDelegate;
-  private readonly pages = new Map<PageName, Handlebars.TemplateDelegate>();
+  private readonly pages: PageTemplates<(typeof PAGES)[number]>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    const dir = registrationViewsDir();
-    this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    this.hbs.registerHelper('describedBy', (id: string, hint: unknown, error: unknown) =>
-      [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' '),
-    );
-    const partials = join(dir, 'partials');
-    for (const file of readdirSync(partials).filter((f) => f.endsWith('.hbs'))) {
-      this.hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(partials, file), 'utf8'));
-    }
-    const compile = (name: string) => this.hbs.compile(readFileSync(join(dir, `${name}.hbs`), 'utf8'), { strict: false });
-    this.layout = compile('layout');
-    for (const name of ['verify', 'code', 'account', 'done', 'invalid', 'locked', 'form-expired', 'not-verified'] as const) {
-      this.pages.set(name, compile(name));
-    }
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly renderer: PatientPageRenderer,
+  ) {
+    this.pages = renderer.compile(viewsDirOf(__dirname, 'registration'), PAGES);
   }
 
   verify(response: Response, status: number, practice: Practice, form: FormState): void {
     this.send(response, status, 'verify', "Verify it's you", practice, { ...this.form(form), channelVoice: form.values?.channel === 'voice' });
   }
 
-  code(
-    response: Response,
-    status: number,
-    practice: Practice,
-    form: FormState & { phone: string | null; channel: 'sms' | 'voice' | null; sent: boolean; notice: string | null },
-  ): void {
-    this.send(response, status, 'code', 'Enter your security code', practice, {
-      ...this.form(form),
-      phoneLast4: (form.phone ?? '').replace(/\D/g, '').slice(-4),
-      voice: form.channel === 'voice',
-      codeMinutes: CODE_TTL_MS / 60_000,
-      sent: form.sent,
-      notice: form.notice,
+  code(response: Response, status: number, practice: Practice, form: FormState & { phone: string | null; channel: CodeChannel | null; sent: boolean; notice: string | null }): void {
+    this.renderer.code(response, status, { practice, section: SECTION }, {
+      ...form,
+      base: `/register/${form.token}`,
+      otherMethod: { href: `/register/${form.token}`, text: 'Use your PIN instead' },
     });
   }
 
@@ -112,7 +66,7 @@ export class RegistrationPages {
   }
 
   formExpired(response: Response, token: string, practice: Practice | null): void {
-    this.send(response, 403, 'form-expired', 'This form has expired', practice, { token });
+    this.renderer.formExpired(response, { practice, section: SECTION }, `/register/${token}`);
   }
 
   notVerified(response: Response, token: string, practice: Practice): void {
@@ -120,20 +74,11 @@ export class RegistrationPages {
   }
 
   private form(form: FormState): Record<string, unknown> {
-    const errors = form.errors ?? {};
-    const errorList = Object.entries(errors).map(([field, message]) => ({ anchor: FIELD_ANCHORS[field] ?? field, message }));
-    if (form.formError) errorList.unshift({ anchor: '', message: form.formError });
-    return { token: form.token, csrf: form.csrf, values: form.values ?? {}, errors, errorList };
+    return { ...this.renderer.form(form), token: form.token };
   }
 
-  private send(response: Response, status: number, page: PageName, title: string, practice: Practice | null, data: Record<string, unknown>): void {
-    const context = {
-      title,
-      practice: practice ? { name: practice.name, phone: displayPhone(practice.phone), tel: practice.phone } : null,
-      ...data,
-    };
-    const body = this.pages.get(page)!(context);
-    response.status(status).type('html').setHeader('Cache-Control', 'no-store');
-    response.send(this.layout({ ...context, body }));
+  private send(response: Response, status: number, page: (typeof PAGES)[number], title: string, practice: Practice | null, data: Record<string, unknown>): void {
+    const frame: PageFrame = { title, practice, section: SECTION };
+    this.renderer.send(response, status, this.pages[page], frame, data);
   }
 }

@@ -4,14 +4,14 @@ import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../auth/auth.decorators';
-import { registrationViewsDir } from './registration-pages';
+import { patientPagesViewsDir } from './patient-page-renderer';
 
 /** The patient pages' one stylesheet, served from our own origin (the CSP allows nothing else). */
 @ApiExcludeController()
 @Public()
 @Controller('assets')
 export class PatientAssetsController {
-  private readonly stylesheet = readFileSync(join(registrationViewsDir(), 'patient.css'));
+  private readonly stylesheet = readFileSync(join(patientPagesViewsDir(), 'patient.css'));
 
   @Get('patient.css')
   css(@Res() response: Response): void {

@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuditEventInput } from '../audit/audit-events';
+import { AuditLogService } from '../audit/audit-log.service';
+import { maskPhone } from '../common/masking';
+import { UnitOfWork } from '../database/unit-of-work';
+import { OutboxService } from '../outbox/outbox.service';
+import { PasswordHasher, normaliseSecurityAnswer } from '../passwords/password-hasher.service';
+import { patientActor } from '../patient-pages/patient-actor';
+import {
+  FieldErrors,
+  MESSAGES,
+  channelProblem,
+  codeProblem,
+  collect,
+  dateOfBirthProblem,
+  parseDateOfBirth,
+  phoneMatchesChart,
+  phoneProblem,
+} from '../patient-pages/patient-form';
+import { CodeChannel, CodePage, CodeSubject, MAX_FAILED_ATTEMPTS, SecurityCodes } from '../patient-pages/security-codes';
+import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PasswordResetRequest } from './password-reset-request.entity';
+import { OpenResetLink, PasswordResetLinks, RECOVERY_LOCK_REASON, ResetLinkProblem } from './password-reset-links.service';
+
+export const RECOVERY_MESSAGES = {
+  answerMismatch: 'Your answer does not match our records.',
+} as const;
+
+export type RecoveryMethod = 'security_question' | 'code';
+type Rejected = { kind: 'rejected'; errors: FieldErrors };
+type FailureReason = Extract<AuditEventInput, { action: 'password_reset.verify_failed' }>['reason'];
+
+export type RecoveryVerifyOutcome = ResetLinkProblem | Rejected | { kind: 'method_unavailable' } | { kind: 'verified'; request: PasswordResetRequest };
+export type RecoveryCodeOutcome = ResetLinkProblem | Rejected | CodePage | { kind: 'method_unavailable' } | { kind: 'no_code' };
+
+/** Which ways this patient can prove who they are on a reset link. */
+export function recoveryMethods(link: Pick<OpenResetLink, 'account' | 'patient' | 'practice'>): { question: string | null; code: boolean } {
+  const { account, patient, practice } = link;
+  const question = practice.allowSecurityQuestions && account.securityQuestion && account.securityAnswerHash ? account.securityQuestion : null;
+  return { question, code: !!patient.phone };
+}
+
+/**
+ * The second step of "forgot password": the patient, holding the emailed link, proves who they
+ * are with their date of birth and security answer, or with a code sent to the chart's phone.
+ * Every answer is judged with the link's rows locked, so parallel guesses cannot slip past the
+ * limit; the fifth failure of any kind locks the link and the account.
+ */
+@Injectable()
+export class RecoveryVerificationService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly links: PasswordResetLinks,
+    private readonly codes: SecurityCodes,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLogService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async answerQuestion(link: OpenResetLink, answer: { dateOfBirth: string; securityAnswer: string }): Promise<RecoveryVerifyOutcome> {
+    if (!recoveryMethods(link).question) return { kind: 'method_unavailable' };
+    const errors = collect({
+      dateOfBirth: dateOfBirthProblem(answer.dateOfBirth),
+      securityAnswer: normaliseSecurityAnswer(answer.securityAnswer) ? null : 'Enter the answer to your security question.',
+    });
+    if (errors) return { kind: 'rejected', errors };
+    const dateOfBirth = parseDateOfBirth(answer.dateOfBirth)!;
+    // argon2 runs before the transaction so no row lock waits on it; the verdict counts only under the lock.
+    const answerHash = link.account.securityAnswerHash;
+    const answerOk = await this.hasher.verify(answerHash, normaliseSecurityAnswer(answer.securityAnswer));
+
+    return this.uow.run(async (manager): Promise<RecoveryVerifyOutcome> => {
+      const state = await this.links.lock(manager, link);
+      if (state.kind !== 'open') return state;
+      if (state.account.securityAnswerHash !== answerHash || !recoveryMethods(state).question) return { kind: 'method_unavailable' };
+      if (dateOfBirth !== state.patient.dateOfBirth) {
+        return this.recordFailure(manager, state, 'date_of_birth_mismatch', { dateOfBirth: MESSAGES.dateOfBirthMismatch });
+      }
+      if (!answerOk) return this.recordFailure(manager, state, 'security_answer_mismatch', { securityAnswer: RECOVERY_MESSAGES.answerMismatch });
+      return this.markVerified(manager, state, 'security_question');
+    });
+  }
+
+  /** The code path: the phone number typed must be the chart's; the code goes to the chart's number. */
+  async sendCode(link: OpenResetLink, answer: { phone: string; channel: string }): Promise<RecoveryCodeOutcome> {
+    if (!recoveryMethods(link).code) return { kind: 'method_unavailable' };
+    const errors = collect({ phone: phoneProblem(answer.phone), channel: channelProblem(answer.channel) });
+    if (errors) return { kind: 'rejected', errors };
+    const channel = answer.channel as CodeChannel;
+
+    const outcome = await this.uow.run(async (manager): Promise<RecoveryCodeOutcome> => {
+      const state = await this.links.lock(manager, link);
+      if (state.kind !== 'open') return state;
+      if (!phoneMatchesChart(state.patient, answer.phone)) {
+        return this.recordFailure(manager, state, 'phone_mismatch', { phone: MESSAGES.phoneMismatch });
+      }
+      return this.issueCode(manager, state, channel);
+    });
+    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
+    return outcome;
+  }
+
+  /** "Request the code again": the last code's channel, to the chart's phone, throttled per link. */
+  async resendCode(link: OpenResetLink): Promise<RecoveryCodeOutcome> {
+    const outcome = await this.uow.run(async (manager): Promise<RecoveryCodeOutcome> => {
+      const state = await this.links.lock(manager, link);
+      if (state.kind !== 'open') return state;
+      const page = await this.codes.reissue(manager, codeSubject(state));
+      return page ? this.auditCodeSent(manager, state, page) : { kind: 'no_code' };
+    });
+    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
+    return outcome;
+  }
+
+  async checkCode(link: OpenResetLink, answer: { code: string }): Promise<RecoveryVerifyOutcome> {
+    const errors = collect({ code: codeProblem(answer.code) });
+    if (errors) return { kind: 'rejected', errors };
+    const code = answer.code.trim();
+
+    return this.uow.run(async (manager): Promise<RecoveryVerifyOutcome> => {
+      const state = await this.links.lock(manager, link);
+      if (state.kind !== 'open') return state;
+      const check = await this.codes.check(manager, codeSubject(state), code);
+      if (check === 'mismatch') return this.recordFailure(manager, state, 'code_mismatch', { code: MESSAGES.secretMismatch });
+      if (check === 'expired') return this.recordFailure(manager, state, 'code_expired', { code: MESSAGES.secretMismatch });
+      return this.markVerified(manager, state, 'code');
+    });
+  }
+
+  private async issueCode(manager: EntityManager, link: OpenResetLink, channel: CodeChannel): Promise<CodePage> {
+    return this.auditCodeSent(manager, link, await this.codes.issue(manager, codeSubject(link), channel));
+  }
+
+  private async auditCodeSent(manager: EntityManager, link: OpenResetLink, page: CodePage): Promise<CodePage> {
+    const { request, patient } = link;
+    if (!page.sent) return page;
+    const channel = page.channel!;
+    await this.audit.append(
+      manager,
+      request.practiceId,
+      {
+        action: 'password_reset.code_sent',
+        patientId: patient.id,
+        details: { passwordResetId: request.id, channel, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
+      },
+      patientActor(patient),
+    );
+    return page;
+  }
+
+  /** Counts one failed answer; the fifth locks the link and the account, until the office unlocks it. */
+  private async recordFailure(manager: EntityManager, link: OpenResetLink, reason: FailureReason, errors: FieldErrors): Promise<Rejected | ResetLinkProblem> {
+    const { request, account, patient, practice } = link;
+    const failedAttempts = request.failedAttempts + 1;
+    const locks = failedAttempts >= MAX_FAILED_ATTEMPTS;
+    const now = new Date();
+    await manager.update(PasswordResetRequest, { id: request.id }, locks ? { failedAttempts, status: 'locked' } : { failedAttempts });
+    const actor = patientActor(patient);
+    await this.audit.append(
+      manager,
+      request.practiceId,
+      { action: 'password_reset.verify_failed', patientId: patient.id, reason, details: { passwordResetId: request.id, failedAttempts } },
+      actor,
+    );
+    if (!locks) return { kind: 'rejected', errors };
+    await manager.update(PortalAccount, { id: account.id }, { status: 'locked', lockReason: RECOVERY_LOCK_REASON, lockedAt: now, updatedAt: now });
+    await this.audit.append(
+      manager,
+      request.practiceId,
+      { action: 'portal.locked', patientId: patient.id, reason: RECOVERY_LOCK_REASON, details: { portalAccountId: account.id, username: account.username } },
+      actor,
+    );
+    return { kind: 'locked', practice };
+  }
+
+  private async markVerified(manager: EntityManager, link: OpenResetLink, method: RecoveryMethod): Promise<RecoveryVerifyOutcome> {
+    const { request, patient } = link;
+    const verifiedAt = new Date();
+    await manager.update(PasswordResetRequest, { id: request.id }, { verifiedAt });
+    await this.audit.append(
+      manager,
+      request.practiceId,
+      { action: 'password_reset.verified', patientId: patient.id, details: { passwordResetId: request.id, method } },
+      patientActor(patient),
+    );
+    return { kind: 'verified', request: { ...request, verifiedAt } };
+  }
+}
+
+function codeSubject({ request, patient }: OpenResetLink): CodeSubject {
+  return { type: 'password_reset', id: request.id, practiceId: request.practiceId, patientId: patient.id, phone: patient.phone ?? '' };
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { PatientAssetsController } from './patient-assets.controller';
+import { PatientFormCsrf } from './patient-form-csrf';
+import { PatientPageRenderer } from './patient-page-renderer';
+import { SecurityCodes } from './security-codes';
+
+/**
+ * What every patient-facing page shares (registration, sign-in, recovery): the layout and form
+ * partials, the stylesheet at /assets/patient.css, form CSRF, and the texted/voice security codes.
+ */
+@Module({
+  controllers: [PatientAssetsController],
+  providers: [PatientPageRenderer, PatientFormCsrf, SecurityCodes],
+  exports: [PatientPageRenderer, PatientFormCsrf, SecurityCodes],
+})
+export class PatientPagesModule {}
