@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { seedDemo } from '../src/seed/demo-seed';
+import { mulberry32, seedDemo } from '../src/seed/demo-seed';
 import { BenchArgs, BenchUsageError } from './support/bench-args';
 import { BENCH_MYSQL_URL, BenchDatabase, createBenchDatabase, openBenchDatabase, signInCookie, startBenchApp } from './support/bench-app';
 import type { LoadJob, LoadOutcome } from './support/load-worker';
@@ -179,16 +179,6 @@ async function replaySql(sql: import('mysql2/promise').Connection, queries: Capt
 
 const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Dataset {
   /** Patients in the whole table, and in the searched practice. */

@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { mulberry32 } from '../../src/seed/demo-seed';
 import { createHash } from 'node:crypto';
 import { FIRST_NAMES, LAST_NAMES, STREETS } from '../../src/seed/demo-data';
 
@@ -56,17 +57,6 @@ const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.exampl
 const BATCH_ROWS = 2000;
 const SAMPLE_SIZE = 20_000;
 
-/** Small seedable PRNG: the same --patients gives the same data on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks list items with weight 1/rank^s: the lists are roughly ordered by real-world frequency. */
 function zipfPicker<T>(items: readonly T[], s: number): (rand: () => number) => T {

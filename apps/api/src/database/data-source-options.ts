@@ -4,8 +4,9 @@ import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+import { PatientSearchIndexes1764050000000 } from './migrations/1764050000000-patient-search-indexes';
 
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, PatientSearchIndexes1764050000000];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {

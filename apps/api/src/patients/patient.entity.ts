@@ -5,8 +5,8 @@ import { idColumn, timestampColumn } from '../database/columns';
 @Entity('patients')
 @Index('UQ_patients_practice_mrn', ['practiceId', 'mrn'], { unique: true })
 @Index('IDX_patients_practice_last_first', ['practiceId', 'lastName', 'firstName'])
-@Index('IDX_patients_practice_first', ['practiceId', 'firstName'])
-@Index('IDX_patients_practice_email', ['practiceId', 'email'])
+@Index('IDX_patients_practice_first', ['practiceId', 'firstName', 'lastName'])
+@Index('IDX_patients_practice_email', ['practiceId', 'email', 'lastName', 'firstName'])
 @Index('IDX_patients_practice_phone', ['practiceId', 'phoneDigits'])
 @Index('IDX_patients_practice_dob', ['practiceId', 'dateOfBirth'])
 export class Patient {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets } from 'typeorm';
 import {
   CLINICAL_ENTRY_KINDS,
   PORTAL_STATUSES,
@@ -14,7 +13,7 @@ import { AuditLogService } from '../audit/audit-log.service';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { toAuditEventView } from '../audit/audit-event.view';
 import { DomainException } from '../common/domain.exception';
-import { ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
+import { ListQuery, filterIds, filterString } from '../common/list-query';
 import { iso, maskEmail } from '../common/masking';
 import { TenantScope } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -24,6 +23,7 @@ import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { chartChecksum } from './chart-checksum';
 import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
+import { indexedPatientSearch, searchCondition } from './patient-search';
 import { derivePortalStatus, joinPortalState, portalStatusCondition } from './portal-status';
 
 export const PATIENT_SORTABLE = ['id', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone'] as const;
@@ -59,7 +59,6 @@ export class PatientsService {
     if (ids) qb.andWhere(ids.length ? 'p.id IN (:...ids)' : '1 = 0', { ids });
 
     const q = filterString(filter, 'q')?.trim();
-    if (q) qb.andWhere(searchCondition(q));
 
     const portalStatus = filterString(filter, 'portalStatus', 'portal status');
     if (portalStatus) {
@@ -75,12 +74,26 @@ export class PatientsService {
       qb.andWhere('p.dateOfBirth = :dateOfBirth', { dateOfBirth });
     }
 
-    const total = await qb.getCount();
     const sort = query.sort ?? { field: 'lastName', order: 'ASC' as const };
-    qb.orderBy(`p.${sort.field}`, sort.order);
-    if (sort.field === 'lastName') qb.addOrderBy('p.firstName', sort.order);
-    if (sort.field !== 'id') qb.addOrderBy('p.id', 'ASC');
+    const orderBy = () => {
+      qb.orderBy(`p.${sort.field}`, sort.order);
+      if (sort.field === 'lastName') qb.addOrderBy('p.firstName', sort.order);
+      if (sort.field !== 'id') qb.addOrderBy('p.id', 'ASC');
+    };
 
+    // The search box alone, sorted by name: the front desk's everyday query gets the index path.
+    if (q && this.uow.isMysql && !ids && !portalStatus && !dateOfBirth && sort.field === 'lastName') {
+      const found = await indexedPatientSearch(this.uow.dataSource.manager, this.tenant.practiceId, q, { offset: query.offset, limit: query.limit, order: sort.order });
+      if (found.ids.length === 0) return { items: [], total: found.total };
+      qb.andWhere('p.id IN (:...pageIds)', { pageIds: found.ids });
+      orderBy();
+      const rows = await selectListColumns(qb).getRawMany<PatientRow>();
+      return { items: rows.map(toListItem), total: found.total };
+    }
+
+    if (q) qb.andWhere(searchCondition(q));
+    const total = await qb.getCount();
+    orderBy();
     const rows = await selectListColumns(qb).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
     return { items: rows.map(toListItem), total };
   }
@@ -190,29 +203,6 @@ function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import
     .addSelect('pa.username', 'accountUsername')
     .addSelect('pa.lastLoginAt', 'accountLastLoginAt')
     .addSelect('ri.id', 'invitationId');
-}
-
-/** Prefix of first name, last name or email; MRN or phone exactly (digits only compared). */
-function searchCondition(q: string): Brackets {
-  return new Brackets((where) => {
-    const prefix = `${escapeLike(q)}%`;
-    where.where('p.lastName LIKE :prefix', { prefix });
-    where.orWhere('p.firstName LIKE :prefix', { prefix });
-    where.orWhere('p.email LIKE :prefix', { prefix });
-    where.orWhere('p.mrn = :mrn', { mrn: q });
-    const digits = q.replace(/\D/g, '');
-    if (digits.length >= 7 && /^[\d\s()+.-]+$/.test(q)) {
-      // A North American number typed without the country code still finds +1 numbers.
-      const candidates = digits.length === 10 ? [digits, `1${digits}`] : [digits];
-      where.orWhere('p.phoneDigits IN (:...phoneDigits)', { phoneDigits: candidates });
-    }
-    const words = q.split(/[\s,]+/).filter(Boolean);
-    if (words.length === 2) {
-      const [a, b] = words.map((w) => `${escapeLike(w)}%`);
-      where.orWhere('(p.firstName LIKE :wordA AND p.lastName LIKE :wordB)', { wordA: a, wordB: b });
-      where.orWhere('(p.lastName LIKE :wordA AND p.firstName LIKE :wordB)', { wordA: a, wordB: b });
-    }
-  });
 }
 
 function isCalendarDate(value: string): boolean {

@@ -33,7 +33,7 @@ const PRACTICES = [
 export const DEMO_PATIENTS_PER_PRACTICE = 240;
 
 /** Small, fast, seedable PRNG: the same seed gives the same demo data on every machine. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
