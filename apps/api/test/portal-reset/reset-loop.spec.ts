@@ -93,6 +93,14 @@ describe('the reset loop, end to end over HTTP and real SMTP', { skip: mysqlSkip
     const ready = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email) && /ready/i.test(m.parsed.subject ?? ''));
     assert.ok((ready.parsed.text ?? '').includes(newUsername));
 
+    const portal = new PatientBrowser(t.server);
+    await portal.get('/login');
+    const oldCredentials = await portal.post('/login', { username: oldAccount.username, password: 'Portal-demo-2026!' });
+    assert.equal(oldCredentials.status, 401);
+    assert.match(strip(oldCredentials.text), /Invalid username or password/, 'the retired username and old password no longer sign in');
+    const newCredentials = await portal.post('/login', { username: newUsername, password: GOOD_PASSWORD });
+    assert.equal(newCredentials.status, 303, 'the new account signs in');
+
     const reopened = await browser.get(link);
     assert.match(strip(reopened.text), /This registration link is not valid/, 'the link is single-use');
 
