@@ -74,7 +74,9 @@ function serveConsole(app: INestApplication, config: AppConfig): void {
   const dir = config.consoleDir;
   if (!dir || !existsSync(join(dir, 'index.html'))) return;
   const server = app.getHttpAdapter().getInstance() as express.Express;
-  server.use(express.static(dir, { index: false, maxAge: '1h' }));
+  const assets = express.static(dir, { index: false, maxAge: '1h' });
+  // API calls never name a console file: skip the filesystem lookup static files cost on every request.
+  server.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : assets(req, res, next)));
   server.get(/^\/(?!api\/|api$|register|login|forgot-|reset-password)([^.]*)$/, (_req: Request, res: Response) => {
     res.sendFile(join(dir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
   });
