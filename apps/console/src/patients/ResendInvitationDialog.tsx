@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import {
   Button,
   CircularProgress,
@@ -9,14 +8,15 @@ import {
   DialogTitle,
 } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import { HttpError, useDataProvider, useNotify, useRefresh } from 'react-admin';
+import { useDataProvider, useNotify, useRefresh } from 'react-admin';
 import type { IssuedInvitation } from '@resetdesk/contracts';
 
 import { maskEmail } from '../common/labels';
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
-import { errorMessage, errorStatus, newUuid } from '../providers/http';
+import { errorMessage, errorStatus } from '../providers/http';
 import type { PatientRecord } from '../providers/types';
 import { IssuedInvitationPanel } from './IssuedInvitationPanel';
+import { useDeskActionSubmission } from './useDeskActionSubmission';
 import { INVITATION_TTL_HOURS } from './ResetPortalDialog';
 
 export const ResendInvitationDialog = ({
@@ -31,26 +31,17 @@ export const ResendInvitationDialog = ({
   const dataProvider = useDataProvider<ResetDeskDataProvider>();
   const notify = useNotify();
   const refresh = useRefresh();
-  const [issued, setIssued] = useState<IssuedInvitation | null>(null);
-  // Same rule as the reset: one Idempotency-Key per submission, so a double click or a retry
-  // after a lost answer sends one email, not two.
-  const idempotencyKey = useRef(newUuid());
-
-  useEffect(() => {
-    if (open) {
-      idempotencyKey.current = newUuid();
-      setIssued(null);
-    }
-  }, [open]);
+  const submission = useDeskActionSubmission<IssuedInvitation>(open);
+  const issued = submission.result;
 
   const { mutate, isPending } = useMutation({
-    mutationFn: () => dataProvider.resendInvitation(patient.id, { idempotencyKey: idempotencyKey.current }),
+    mutationFn: () => dataProvider.resendInvitation(patient.id, { idempotencyKey: submission.idempotencyKey() }),
     onSuccess: (invitation) => {
-      setIssued(invitation);
+      submission.setResult(invitation);
       refresh();
     },
     onError: (error) => {
-      if (error instanceof HttpError) idempotencyKey.current = newUuid();
+      submission.failed(error);
       if (errorStatus(error) !== 401) notify(errorMessage(error), { type: 'error' });
     },
   });

@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import {
   Alert,
   Box,
@@ -25,9 +24,10 @@ import type { PortalResetResult } from '@resetdesk/contracts';
 
 import { IDENTITY_VERIFICATION_CHOICES, RESET_REASON_CHOICES, maskEmail } from '../common/labels';
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
-import { errorMessage, errorStatus, newUuid } from '../providers/http';
+import { errorMessage, errorStatus } from '../providers/http';
 import type { PatientRecord, ResetPortalAccountInput } from '../providers/types';
 import { IssuedInvitationPanel } from './IssuedInvitationPanel';
+import { useDeskActionSubmission } from './useDeskActionSubmission';
 
 /** Registration link lifetime the API uses by default (INVITATION_TTL_HOURS). */
 export const INVITATION_TTL_HOURS = 72;
@@ -104,21 +104,12 @@ export const ResetPortalDialog = ({
   const dataProvider = useDataProvider<ResetDeskDataProvider>();
   const notify = useNotify();
   const refresh = useRefresh();
-  const [result, setResult] = useState<PortalResetResult | null>(null);
-  // One Idempotency-Key per submission: kept when no answer came back (a retry replays the
-  // same request), replaced once the server has answered with an error.
-  const idempotencyKey = useRef(newUuid());
-
-  useEffect(() => {
-    if (open) {
-      idempotencyKey.current = newUuid();
-      setResult(null);
-    }
-  }, [open]);
+  const submission = useDeskActionSubmission<PortalResetResult>(open);
+  const result = submission.result;
 
   const { mutateAsync, isPending } = useMutation({
     mutationFn: (input: ResetPortalAccountInput) =>
-      dataProvider.resetPortalAccount(patient.id, input, { idempotencyKey: idempotencyKey.current }),
+      dataProvider.resetPortalAccount(patient.id, input, { idempotencyKey: submission.idempotencyKey() }),
   });
 
   const handleSubmit = async (values: FieldValues) => {
@@ -128,12 +119,12 @@ export const ResetPortalDialog = ({
         identityVerification: values.identityVerification,
         note: values.note,
       });
-      setResult(response);
+      submission.setResult(response);
       refresh();
       return undefined;
     } catch (error) {
+      submission.failed(error);
       if (error instanceof HttpError) {
-        idempotencyKey.current = newUuid();
         const fieldErrors = (error.body as { errors?: Record<string, unknown> } | undefined)?.errors;
         if (fieldErrors) return fieldErrors; // shown on the fields; the message is notified
       }
