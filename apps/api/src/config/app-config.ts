@@ -23,6 +23,8 @@ export interface AppConfig {
   runDispatcher: boolean;
   consoleDir: string | null;
   logLevel: string;
+  /** Express "trust proxy": which hops may set X-Forwarded-For, so audit IPs and throttles see the patient, not the proxy. */
+  trustProxy: string;
 }
 
 export type DatabaseConfig =
@@ -157,7 +159,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     runDispatcher: boolVar(env, 'RUN_DISPATCHER') ?? true,
     consoleDir,
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'silent' : 'info'),
+    trustProxy: trustProxyVar(env),
   });
+}
+
+/** `loopback` (default), a comma-separated list of addresses/subnets, or a hop count. */
+function trustProxyVar(env: Env): string {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (!raw) return 'loopback';
+  if (/^\d+$/.test(raw) || /^[0-9a-fA-F:.,/\s]+$/.test(raw) || /^(loopback|linklocal|uniquelocal)(\s*,\s*(loopback|linklocal|uniquelocal))*$/.test(raw)) return raw;
+  throw new ConfigError(`TRUST_PROXY must be loopback, linklocal, uniquelocal, a hop count or addresses/subnets like 172.18.0.0/16 (got "${raw}")`);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
