@@ -4,10 +4,9 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Browser, BrowserContext, chromium, Response } from 'playwright-core';
-import { seedDemo } from '../src/seed/demo-seed';
 import { BenchArgs } from './support/bench-args';
 import { BENCH_MYSQL_URL, createBenchDatabase, signInCookie, startBenchApp } from './support/bench-app';
-import { PracticeRef, loadPatients } from './support/patient-loader';
+import { loadBenchPatients } from './support/patient-loader';
 
 /**
  * `npm run bench:console [-- --patients 100000 --runs 5 --keep]`
@@ -202,23 +201,7 @@ async function main(): Promise<number> {
     console.log(`  database:    ${db.name}${keep ? ' (kept afterwards)' : ' (dropped afterwards)'}`);
     console.log(`  machine:     ${cpus().length} CPU, Node ${process.versions.node}, load average ${loadNow()}`);
 
-    await seedDemo(bench.dataSource, { patientsPerPractice: 10 });
-    const practices = (await bench.dataSource.query('SELECT id, slug FROM practices ORDER BY slug')) as PracticeRef[];
-    const maple = practices.find((p) => p.slug === 'maple-grove')!;
-    process.stdout.write(`\nLoading ${patients.toLocaleString('en-US')} patients: `);
-    let nextReport = 0.1;
-    const loaded = await loadPatients(db.sql, {
-      total: patients,
-      practices,
-      samplePracticeId: maple.id,
-      onProgress: (done) => {
-        while (done / patients >= nextReport - 1e-9) {
-          process.stdout.write(`${Math.round(nextReport * 100)}% `);
-          nextReport += 0.1;
-        }
-      },
-    });
-    const listed = loaded.perPractice[maple.id]! + 10;
+    const { load: loaded, practicePatients: listed } = await loadBenchPatients(db.sql, bench.dataSource, patients);
     console.log(`done in ${loaded.seconds.toFixed(1)} s; ${listed.toLocaleString('en-US')} of them in Maple Grove, whose list ${DESK} opens.`);
 
     const baseUrl = await bench.listen();

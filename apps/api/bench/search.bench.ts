@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { mulberry32, seedDemo } from '../src/seed/demo-seed';
+import { mulberry32 } from '../src/seed/demo-seed';
 import { BenchArgs, BenchUsageError } from './support/bench-args';
 import { BENCH_MYSQL_URL, BenchDatabase, createBenchDatabase, openBenchDatabase, signInCookie, startBenchApp } from './support/bench-app';
 import type { LoadJob, LoadOutcome } from './support/load-worker';
-import { LoadResult, PracticeRef, SearchablePatient, loadPatients, samplePatients } from './support/patient-loader';
+import { LoadResult, SearchablePatient, loadBenchPatients, samplePatients } from './support/patient-loader';
 import { CapturedQuery, ExecutedPlan, ExplainRow, SqlCapture, analyze, explain, inlineSql } from './support/sql-capture';
 
 /**
@@ -190,23 +190,8 @@ interface Dataset {
 
 /** Fresh data: the demo practices and logins, then the synthetic patients. */
 async function loadDataset(db: BenchDatabase, dataSource: import('typeorm').DataSource, patients: number): Promise<Dataset> {
-  await seedDemo(dataSource, { patientsPerPractice: 10 });
-  const practices = (await dataSource.query('SELECT id, slug FROM practices ORDER BY slug')) as PracticeRef[];
-  const maple = practices.find((p) => p.slug === 'maple-grove')!;
-  process.stdout.write('\nLoading patients: ');
-  let nextReport = 0.1;
-  const { sample, ...load } = await loadPatients(db.sql, {
-    total: patients,
-    practices,
-    samplePracticeId: maple.id,
-    onProgress: (done) => {
-      while (done / patients >= nextReport - 1e-9) {
-        process.stdout.write(`${Math.round(nextReport * 100)}% `);
-        nextReport += 0.1;
-      }
-    },
-  });
-  const practicePatients = load.perPractice[maple.id]! + 10;
+  const { load: loaded, practicePatients } = await loadBenchPatients(db.sql, dataSource, patients);
+  const { sample, ...load } = loaded;
   console.log(
     `\nLoaded ${load.patients.toLocaleString('en-US')} patients (${practicePatients.toLocaleString('en-US')} in Maple Grove, searched), ` +
       `${load.portalAccounts.toLocaleString('en-US')} portal accounts, ${load.invitations.toLocaleString('en-US')} pending invitations ` +

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
-import { mulberry32 } from '../../src/seed/demo-seed';
+import type { DataSource } from 'typeorm';
+import { mulberry32, seedDemo } from '../../src/seed/demo-seed';
 import { createHash } from 'node:crypto';
 import { FIRST_NAMES, LAST_NAMES, STREETS } from '../../src/seed/demo-data';
 
@@ -277,4 +278,34 @@ export async function samplePatients(sql: mysql.Connection, practiceId: string, 
     [practiceId, size],
   );
   return rows as unknown as SearchablePatient[];
+}
+
+export const DEMO_PATIENTS_PER_PRACTICE_IN_BENCH = 10;
+
+/**
+ * A benchmark's data set: the demo practices and logins (a few demo patients each), then
+ * `patients` synthetic ones, with a progress line. Maple Grove is the practice benchmarks search.
+ */
+export async function loadBenchPatients(
+  sql: mysql.Connection,
+  dataSource: DataSource,
+  patients: number,
+): Promise<{ load: LoadResult; practices: PracticeRef[]; maple: PracticeRef; practicePatients: number }> {
+  await seedDemo(dataSource, { patientsPerPractice: DEMO_PATIENTS_PER_PRACTICE_IN_BENCH });
+  const practices = (await dataSource.query('SELECT id, slug FROM practices ORDER BY slug')) as PracticeRef[];
+  const maple = practices.find((p) => p.slug === 'maple-grove')!;
+  process.stdout.write(`\nLoading ${patients.toLocaleString('en-US')} patients: `);
+  let nextReport = 0.1;
+  const load = await loadPatients(sql, {
+    total: patients,
+    practices,
+    samplePracticeId: maple.id,
+    onProgress: (done) => {
+      while (done / patients >= nextReport - 1e-9) {
+        process.stdout.write(`${Math.round(nextReport * 100)}% `);
+        nextReport += 0.1;
+      }
+    },
+  });
+  return { load, practices, maple, practicePatients: load.perPractice[maple.id]! + DEMO_PATIENTS_PER_PRACTICE_IN_BENCH };
 }
