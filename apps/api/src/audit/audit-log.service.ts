@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { RequestContext } from '../common/request-context';
 import { sha256Hex } from '../common/secrets';
+import { Sql } from '../database/sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AuditActor, AuditEventInput } from './audit-events';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
@@ -59,18 +60,20 @@ export class AuditLogService {
       prevHash: head.lastHash,
     };
     const row = { ...event, hash: auditEventHash(event) } as AuditEvent;
-    await manager.insert(AuditEvent, row);
-    await manager.update(AuditChainHead, { practiceId }, { lastSeq: row.seq, lastHash: row.hash });
+    const sql = Sql.on(manager);
+    await sql.insert(AuditEvent, row);
+    await sql.execute('UPDATE audit_chain_heads SET lastSeq = ?, lastHash = ? WHERE practiceId = ?', [row.seq, row.hash, practiceId]);
     return row;
   }
 
   private async lockHead(manager: EntityManager, practiceId: string): Promise<AuditChainHead> {
-    const select = () =>
-      this.uow.forUpdate(manager.createQueryBuilder(AuditChainHead, 'head').where('head.practiceId = :practiceId', { practiceId })).getOne();
+    const sql = Sql.on(manager);
+    const select = async () =>
+      (await sql.select(AuditChainHead, `SELECT * FROM audit_chain_heads WHERE practiceId = ?${sql.forUpdate}`, [practiceId]))[0];
     const existing = await select();
     if (existing) return existing;
     try {
-      await manager.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });
+      await sql.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });
     } catch {
       // Another transaction created the head first; fall through and lock theirs.
     }

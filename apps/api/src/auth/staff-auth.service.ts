@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainException } from '../common/domain.exception';
 import { StaffPrincipal } from '../common/request-context';
 import { SecretKeys, newLinkToken, safeEqualHex, sha256Hex } from '../common/secrets';
+import { Sql } from '../database/sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Practice } from '../practices/practice.entity';
@@ -123,14 +124,13 @@ export class StaffAuthService {
   async authenticate(token: string | undefined): Promise<{ principal: StaffPrincipal } | { expired: true } | null> {
     if (!token || token.length > 128) return null;
     // One round trip per request: the session with its user and practice.
-    const row = await this.sessions
-      .createQueryBuilder('s')
-      .innerJoin(StaffUser, 'u', 'u.id = s.staffUserId')
-      .innerJoin(Practice, 'p', 'p.id = u.practiceId')
-      .select(['s.id AS sessionId', 's.lastSeenAt AS lastSeenAt', 's.expiresAt AS expiresAt'])
-      .addSelect(['u.id AS id', 'u.email AS email', 'u.name AS name', 'u.role AS role', 'u.active AS active', 'u.practiceId AS practiceId', 'p.name AS practiceName'])
-      .where('s.tokenHash = :tokenHash AND s.revokedAt IS NULL', { tokenHash: sha256Hex(token) })
-      .getRawOne<SessionRow>();
+    const [row] = await Sql.on(this.sessions.manager).rows<SessionRow>(
+      `SELECT s.id AS sessionId, s.lastSeenAt AS lastSeenAt, s.expiresAt AS expiresAt, u.id AS id, u.email AS email, u.name AS name,
+         u.role AS role, u.active AS active, u.practiceId AS practiceId, p.name AS practiceName
+       FROM staff_sessions s JOIN staff_users u ON u.id = s.staffUserId JOIN practices p ON p.id = u.practiceId
+       WHERE s.tokenHash = ? AND s.revokedAt IS NULL`,
+      [sha256Hex(token)],
+    );
     if (!row || !isTrue(row.active)) return null;
     const now = Date.now();
     const lastSeenAt = toDate(row.lastSeenAt).getTime();

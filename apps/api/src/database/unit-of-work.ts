@@ -19,10 +19,37 @@ export class UnitOfWork {
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (this.isMysql) return this.dataSource.transaction('READ COMMITTED', work);
+    if (this.isMysql) return this.runOnMysql(work);
     const next = this.sqliteQueue.then(() => this.dataSource.transaction(work));
     this.sqliteQueue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * READ COMMITTED, set once per pooled connection rather than before every transaction: a
+   * `SET TRANSACTION` per transaction is one more round trip on every write.
+   */
+  private async runOnMysql<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const connection = (await runner.connect()) as object;
+      if (!readCommittedConnections.has(connection)) {
+        await runner.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+        readCommittedConnections.add(connection);
+      }
+      await runner.startTransaction();
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        // A failed rollback (say, the connection dropped) must not hide why the work failed.
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Adds FOR UPDATE where the database has row locks. */
@@ -35,3 +62,6 @@ export class UnitOfWork {
     return this.isMysql ? qb.setLock('pessimistic_write').setOnLocked('skip_locked') : qb;
   }
 }
+
+/** The pooled MySQL connections whose session isolation is already READ COMMITTED. */
+const readCommittedConnections = new WeakSet<object>();

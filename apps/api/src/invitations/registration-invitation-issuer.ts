@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutboxService } from '../outbox/outbox.service';
-import { Patient } from '../patients/patient.entity';
+import { Sql } from '../database/sql';
+import type { LockedPatient } from '../patients/locked-patient';
 import { InvitationSecrets } from './invitation-secrets';
 import { RegistrationInvitation } from './registration-invitation.entity';
 
@@ -30,21 +31,18 @@ export class RegistrationInvitationIssuer {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** Revokes every pending invitation of the patient. */
-  async revokePending(manager: EntityManager, patient: Patient, now: Date): Promise<Pick<RegistrationInvitation, 'id' | 'expiresAt'>[]> {
-    const pending = await manager.find(RegistrationInvitation, {
-      select: { id: true, expiresAt: true },
-      where: { patientId: patient.id, practiceId: patient.practiceId, status: 'pending' },
-    });
-    if (pending.length > 0) {
-      await manager.update(RegistrationInvitation, { id: In(pending.map((row) => row.id)) }, { status: 'revoked', pendingMarker: null, revokedAt: now });
-    }
-    return pending;
-  }
-
-  async issue(manager: EntityManager, patient: Patient, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
+  /**
+   * Replaces the patient's pending invitation (read under the caller's patient lock) with a new
+   * one and queues its email.
+   */
+  async issue(manager: EntityManager, locked: Pick<LockedPatient, 'patient' | 'pendingInvitation'>, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
+    const { patient, pendingInvitation } = locked;
     if (!patient.email) throw new Error('issue() needs a chart email; callers check it first');
-    const revoked = await this.revokePending(manager, patient, now);
+    const sql = Sql.on(manager);
+    const revoked = pendingInvitation ? [{ id: pendingInvitation.id, expiresAt: pendingInvitation.expiresAt }] : [];
+    if (pendingInvitation) {
+      await sql.execute("UPDATE registration_invitations SET status = 'revoked', pendingMarker = NULL, revokedAt = ? WHERE id = ?", [sql.timestamp(now), pendingInvitation.id]);
+    }
     const { token, tokenHash } = this.secrets.newToken();
     const { pin, pinHash } = this.secrets.newPin();
     const invitation: RegistrationInvitation = {
@@ -67,7 +65,7 @@ export class RegistrationInvitationIssuer {
       createdByStaffId,
       createdAt: now,
     };
-    await manager.createQueryBuilder().insert().into(RegistrationInvitation).values(invitation).updateEntity(false).execute();
+    await sql.insert(RegistrationInvitation, invitation);
     const message = await this.outbox.enqueue(manager, {
       practiceId: patient.practiceId,
       patientId: patient.id,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { MessageChannel } from '@resetdesk/contracts';
+import { Sql } from '../database/sql';
 import { OutboxMessage } from './outbox-message.entity';
 
 /** Every message template the product sends. */
@@ -60,8 +61,7 @@ export class OutboxService {
       createdAt: now,
       updatedAt: now,
     };
-    // updateEntity(false): every column is given, so skip TypeORM's re-read of default columns.
-    await manager.createQueryBuilder().insert().into(OutboxMessage).values(row).updateEntity(false).execute();
+    await Sql.on(manager).insert(OutboxMessage, row);
     return row;
   }
 

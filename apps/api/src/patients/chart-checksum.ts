@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { sha256Hex } from '../common/secrets';
+import { Sql } from '../database/sql';
 import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
 
@@ -29,10 +30,23 @@ export function chartChecksum(patient: Patient, entries: ClinicalEntry[]): strin
 
 /**
  * The checksum of the chart as stored now. Pass `rereadPatient: false` only with a patient row
- * that was just read under the transaction's lock.
+ * that was just read under the transaction's lock; otherwise the patient and its entries are read
+ * again together, in one round trip.
  */
 export async function loadChartChecksum(manager: EntityManager, patient: Patient, options: { rereadPatient?: boolean } = {}): Promise<string> {
-  const entries = await manager.find(ClinicalEntry, { where: { patientId: patient.id, practiceId: patient.practiceId } });
-  const current = options.rereadPatient === false ? patient : await manager.findOneByOrFail(Patient, { id: patient.id });
-  return chartChecksum(current, entries);
+  const sql = Sql.on(manager);
+  if (options.rereadPatient === false) {
+    const entries = await sql.select(ClinicalEntry, 'SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [patient.id, patient.practiceId]);
+    return chartChecksum(patient, entries);
+  }
+  const rows = await sql.rows(
+    `SELECT ${sql.columns(Patient, 'p')}, ${sql.columns(ClinicalEntry, 'e')}
+     FROM patients p LEFT JOIN clinical_entries e ON e.patientId = p.id AND e.practiceId = p.practiceId
+     WHERE p.id = ? AND p.practiceId = ?`,
+    [patient.id, patient.practiceId],
+  );
+  // A chart that vanished mid-transaction is a changed chart: an empty checksum never matches.
+  if (!rows.length) return '';
+  const entries = rows.filter((row) => row.e_id !== null && row.e_id !== undefined).map((row) => sql.hydrate(ClinicalEntry, row, 'e'));
+  return chartChecksum(sql.hydrate(Patient, rows[0]!, 'p'), entries);
 }

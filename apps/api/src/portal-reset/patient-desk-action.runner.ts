@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { IdempotencyRequest, IdempotencyService } from '../common/idempotency.service';
+import { DomainException } from '../common/domain.exception';
 import { TenantScope } from '../common/tenant-scope';
 import { isUniqueViolation } from '../database/db-errors';
+import { Sql } from '../database/sql';
+import { LockedPatient, lockPatient } from '../patients/locked-patient';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxService } from '../outbox/outbox.service';
-import { Patient } from '../patients/patient.entity';
 
 export interface DeskActionRequest {
   patientId: string;
@@ -14,6 +16,8 @@ export interface DeskActionRequest {
   body: unknown;
   idempotencyKey: string | null;
 }
+
+const ID = /^[0-9a-fA-F-]{36}$/;
 
 /**
  * The frame every front-desk portal action runs in: one transaction, the patient's row locked
@@ -29,10 +33,12 @@ export class PatientDeskActionRunner {
     private readonly outbox: OutboxService,
   ) {}
 
-  async run<T>(request: DeskActionRequest, work: (manager: EntityManager, patient: Patient) => Promise<T>): Promise<T> {
+  async run<T>(request: DeskActionRequest, work: (manager: EntityManager, locked: LockedPatient) => Promise<T>): Promise<T> {
+    if (typeof request.patientId !== 'string' || !ID.test(request.patientId)) throw DomainException.notFound('patient');
+    const practiceId = this.tenant.practiceId;
     const key: IdempotencyRequest | null = request.idempotencyKey
       ? {
-          practiceId: this.tenant.practiceId,
+          practiceId,
           scope: request.scope,
           key: request.idempotencyKey,
           requestHash: IdempotencyService.hashRequest([request.scope, request.patientId, request.body]),
@@ -40,12 +46,13 @@ export class PatientDeskActionRunner {
       : null;
     try {
       const result = await this.uow.run(async (manager) => {
-        const patient = await this.tenant.findOrFail(Patient, request.patientId, 'patient', { manager, lock: true });
+        const locked = await lockPatient(Sql.on(manager), practiceId, request.patientId);
+        if (!locked) throw DomainException.notFound('patient');
         if (key) {
           const replayed = await this.idempotency.replay<T>(manager, key);
           if (replayed !== null) return { replayed: true, value: replayed };
         }
-        const value = await work(manager, patient);
+        const value = await work(manager, locked);
         if (key) await this.idempotency.remember(manager, key, 201, value);
         return { replayed: false, value };
       });

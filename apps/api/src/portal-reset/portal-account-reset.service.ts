@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { PortalResetResult, PortalStatus } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
 import { maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
-import { PasswordResetRequest } from '../password-resets/password-reset-request.entity';
 import { loadChartChecksum } from '../patients/chart-checksum';
-import { Patient } from '../patients/patient.entity';
 import { derivePortalStatus } from '../patients/portal-status';
-import { PortalAccount } from '../portal-accounts/portal-account.entity';
-import { PortalSession } from '../portal-accounts/portal-session.entity';
+import { Sql } from '../database/sql';
+import { LockedPatient } from '../patients/locked-patient';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 import { PortalResetDto } from './portal-reset.dto';
 
@@ -35,43 +33,37 @@ export class PortalAccountResetService {
       throw DomainException.validation({ note: 'Add a note: it is required when you choose "other".' });
     }
     const body = { reason: dto.reason, identityVerification: dto.identityVerification, note };
-    return this.runner.run({ patientId, scope: 'portal-reset', body, idempotencyKey }, (manager, patient) =>
-      this.resetLocked(manager, patient, body),
+    return this.runner.run({ patientId, scope: 'portal-reset', body, idempotencyKey }, (manager, locked) =>
+      this.resetLocked(manager, locked, body),
     );
   }
 
-  private async resetLocked(manager: EntityManager, patient: Patient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
+  private async resetLocked(manager: EntityManager, locked: LockedPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
+    const { patient, openAccount: account } = locked;
     if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL);
+    const sql = Sql.on(manager);
     const now = new Date();
+    const at = sql.timestamp(now);
     const chartChecksumBefore = await loadChartChecksum(manager, patient, { rereadPatient: false });
-    const account = await manager.findOne(PortalAccount, { where: { patientId: patient.id, practiceId: patient.practiceId, openMarker: 1 } });
 
     let revokedSessions = 0;
     if (account) {
-      await manager.update(
-        PortalAccount,
-        { id: account.id },
-        {
-          status: 'closed',
-          openMarker: null,
-          closeReason: 'reset',
-          closedAt: now,
-          passwordHash: null,
-          securityQuestion: null,
-          securityAnswerHash: null,
-          updatedAt: now,
-        },
+      await sql.execute(
+        `UPDATE portal_accounts SET status = 'closed', openMarker = NULL, closeReason = 'reset', closedAt = ?,
+           passwordHash = NULL, securityQuestion = NULL, securityAnswerHash = NULL, updatedAt = ? WHERE id = ?`,
+        [at, at, account.id],
       );
-      const sessions = await manager.update(PortalSession, { portalAccountId: account.id, revokedAt: IsNull() }, { revokedAt: now });
-      revokedSessions = sessions.affected ?? 0;
+      revokedSessions = await sql.execute('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [at, account.id]);
     }
-    const passwordResets = await manager.update(
-      PasswordResetRequest,
-      { patientId: patient.id, practiceId: patient.practiceId, status: 'pending' },
-      { status: 'revoked', revokedAt: now },
-    );
+    // Counted under the patient's lock, so a statement that would change nothing is not sent.
+    const revokedPasswordResets = locked.pendingPasswordResets
+      ? await sql.execute(
+          "UPDATE password_reset_requests SET status = 'revoked', revokedAt = ? WHERE patientId = ? AND practiceId = ? AND status = 'pending'",
+          [at, patient.id, patient.practiceId],
+        )
+      : 0;
 
-    const issued = await this.issuer.issue(manager, patient, RequestContext.staff().id, now);
+    const issued = await this.issuer.issue(manager, locked, RequestContext.staff().id, now);
     const hadUsableInvitation = issued.revoked.some((row) => row.expiresAt.getTime() > now.getTime());
     const previousStatus: PortalStatus = derivePortalStatus(account?.status, hadUsableInvitation);
 
@@ -95,7 +87,7 @@ export class PortalAccountResetService {
         chartChecksumBefore,
         chartChecksumAfter,
         revokedInvitations: issued.revoked.length,
-        revokedPasswordResets: passwordResets.affected ?? 0,
+        revokedPasswordResets,
         revokedSessions,
         outboxMessageId: issued.outboxMessageId,
       },

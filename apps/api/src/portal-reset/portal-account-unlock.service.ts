@@ -13,8 +13,7 @@ export class PortalAccountUnlockService {
   ) {}
 
   async unlock(patientId: string): Promise<void> {
-    await this.runner.run({ patientId, scope: 'portal-unlock', body: {}, idempotencyKey: null }, async (manager, patient) => {
-      const account = await manager.findOne(PortalAccount, { where: { patientId: patient.id, practiceId: patient.practiceId, openMarker: 1 } });
+    await this.runner.run({ patientId, scope: 'portal-unlock', body: {}, idempotencyKey: null }, async (manager, { patient, openAccount: account }) => {
       if (!account) throw new DomainException('conflict', 'This patient has no portal account to unlock.');
       if (account.status !== 'locked') throw new DomainException('conflict', 'This portal account is not locked.');
       await manager.update(

@@ -6,7 +6,6 @@ import { maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
-import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 
 export const NO_CHART_EMAIL_FOR_INVITATION = 'The chart has no email address. Add one in the chart before sending a registration email.';
@@ -24,8 +23,8 @@ export class RegistrationInvitationResendService {
   ) {}
 
   resend(patientId: string, idempotencyKey: string | null): Promise<IssuedInvitation> {
-    return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, patient) => {
-      const account = await manager.findOne(PortalAccount, { where: { patientId: patient.id, practiceId: patient.practiceId, openMarker: 1 } });
+    return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, locked) => {
+      const { patient, openAccount: account } = locked;
       if (account?.status === 'active') {
         throw new DomainException('conflict', 'This patient already has an active portal account. Use Reset portal account if they cannot sign in.');
       }
@@ -35,7 +34,7 @@ export class RegistrationInvitationResendService {
       if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL_FOR_INVITATION);
 
       const hadInvitation = await manager.exists(RegistrationInvitation, { where: { patientId: patient.id, practiceId: patient.practiceId } });
-      const issued = await this.issuer.issue(manager, patient, RequestContext.staff().id);
+      const issued = await this.issuer.issue(manager, locked, RequestContext.staff().id);
       const sentTo = maskEmail(patient.email);
       await this.audit.append(manager, patient.practiceId, {
         action: hadInvitation ? 'invitation.resent' : 'invitation.created',

@@ -139,6 +139,43 @@ describe('npm start with no configuration (embedded SQLite, demo data)', () => {
     assert.deepEqual(await probe.json(), { statusCode: 404, error: 'Not Found', message: 'That patient was not found.' });
   });
 
+  it('runs the desk actions on SQLite too: reset, resend and unlock leave the chart alone and the audit chain valid', async () => {
+    const desk = await signIn('desk@maplegrove.test');
+    const csrf = desk.cookies.find((c) => c.startsWith('rd_csrf='))!.slice('rd_csrf='.length);
+    const post = (path: string, body: unknown = {}) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { Cookie: desk.cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const firstWith = async (portalStatus: string) => {
+      const [patient] = (await (await get(`/api/patients?range=[0,0]&filter=${encodeURIComponent(JSON.stringify({ portalStatus }))}`, desk.cookie)).json()) as { id: string }[];
+      assert.ok(patient, `the demo data has a patient whose portal is ${portalStatus}`);
+      return patient.id;
+    };
+
+    const active = await firstWith('active');
+    const reset = await post(`/api/patients/${active}/portal-reset`, { reason: 'forgot_credentials', identityVerification: 'in_person_photo_id' });
+    assert.equal(reset.status, 201, await reset.clone().text());
+    const result = (await reset.json()) as { retiredUsername: string | null; chartChecksumBefore: string; chartChecksumAfter: string; invitation: { pin: string; expiresAt: string } };
+    assert.ok(result.retiredUsername, 'the active account was closed and its username retired');
+    assert.match(result.invitation.pin, /^\d{6}$/);
+    assert.equal(result.chartChecksumAfter, result.chartChecksumBefore);
+    assert.ok(Date.parse(result.invitation.expiresAt) > Date.now());
+    const after = (await (await get(`/api/patients/${active}`, desk.cookie)).json()) as { portalAccount: unknown; invitation: { status: string }; chartChecksum: string };
+    assert.equal(after.portalAccount, null);
+    assert.equal(after.invitation.status, 'pending');
+    assert.equal(after.chartChecksum, result.chartChecksumBefore, 'the chart view computes the same checksum');
+
+    const resend = await post(`/api/patients/${active}/invitation/resend`);
+    assert.equal(resend.status, 201, await resend.clone().text());
+    const locked = await firstWith('locked');
+    const unlock = await post(`/api/patients/${locked}/portal-unlock`);
+    assert.equal(unlock.status, 200, await unlock.clone().text());
+    assert.equal(((await unlock.json()) as { portalAccount: { status: string } }).portalAccount.status, 'active');
+
+    const admin = await signIn('admin@maplegrove.test');
+    const verify = await get('/api/audit-events/verify', admin.cookie);
+    assert.equal(verify.status, 200);
+    assert.equal(((await verify.json()) as { valid: boolean }).valid, true);
+  });
+
   it('never writes a session token or CSRF token to its output', async () => {
     const { cookies, cookie } = await signIn('admin@maplegrove.test');
     await get('/api/auth/me', cookie);
