@@ -16,6 +16,7 @@ import { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { seedDemo, seedId, DEMO_PASSWORD } from '../src/seed/demo-seed';
+import { LoadRequest, runHttpLoad } from './support/http-load';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -83,59 +84,70 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/** The reset transaction, statement for statement, straight on mysql2: what the database alone costs. */
+/**
+ * The reset transaction, statement for statement as the API sends it (see PatientDeskActionRunner,
+ * PortalAccountResetService, RegistrationInvitationIssuer, AuditLogService), straight on mysql2:
+ * what the database and the driver alone cost. Connections are READ COMMITTED per session, as the
+ * API's are.
+ */
 async function floorReset(pool: mysql.Pool, practiceId: string, staffId: string, patientId: string): Promise<void> {
   const connection = await pool.getConnection();
   try {
-    await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-    await connection.beginTransaction();
+    await connection.query('START TRANSACTION');
     const now = new Date();
-    const [[patient]] = (await connection.query('SELECT * FROM patients WHERE practiceId = ? AND id = ? FOR UPDATE', [practiceId, patientId])) as any;
-    const checksum = async () => {
-      const [entries] = await connection.query('SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [patientId, practiceId]);
-      const [[row]] = (await connection.query('SELECT * FROM patients WHERE id = ?', [patientId])) as any;
-      return createHash('sha256').update(JSON.stringify([row, entries])).digest('hex');
-    };
-    const before = await checksum();
-    const [[account]] = (await connection.query('SELECT * FROM portal_accounts WHERE patientId = ? AND practiceId = ? AND openMarker = 1', [patientId, practiceId])) as any;
-    await connection.query("SELECT 1 FROM registration_invitations WHERE patientId = ? AND practiceId = ? AND status = 'pending' LIMIT 1", [patientId, practiceId]);
-    if (account) {
+    const [[state]] = (await connection.query(
+      `SELECT p.*, a.id AS a_id, a.username AS a_username, a.status AS a_status, i.id AS i_id, i.expiresAt AS i_expiresAt,
+         (SELECT COUNT(*) FROM password_reset_requests r WHERE r.patientId = p.id AND r.status = 'pending') AS pendingPasswordResets
+       FROM patients p
+       LEFT JOIN portal_accounts a ON a.patientId = p.id AND a.openMarker = 1
+       LEFT JOIN registration_invitations i ON i.patientId = p.id AND i.pendingMarker = 1
+       WHERE p.practiceId = ? AND p.id = ? FOR UPDATE`,
+      [practiceId, patientId],
+    )) as any;
+    const [entriesBefore] = await connection.query('SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [patientId, practiceId]);
+    const before = createHash('sha256').update(JSON.stringify([state.mrn, state.email, entriesBefore])).digest('hex');
+    if (state.a_id) {
       await connection.query(
         "UPDATE portal_accounts SET status = 'closed', openMarker = NULL, closeReason = 'reset', closedAt = ?, passwordHash = NULL, securityQuestion = NULL, securityAnswerHash = NULL, updatedAt = ? WHERE id = ?",
-        [now, now, account.id],
+        [now, now, state.a_id],
       );
-      await connection.query('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [now, account.id]);
+      await connection.query('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [now, state.a_id]);
     }
-    await connection.query("UPDATE password_reset_requests SET status = 'revoked', revokedAt = ? WHERE patientId = ? AND practiceId = ? AND status = 'pending'", [now, patientId, practiceId]);
-    const [pending] = (await connection.query("SELECT id FROM registration_invitations WHERE patientId = ? AND practiceId = ? AND status = 'pending'", [patientId, practiceId])) as any;
-    if (pending.length) {
-      await connection.query("UPDATE registration_invitations SET status = 'revoked', pendingMarker = NULL, revokedAt = ? WHERE id IN (?)", [now, pending.map((r: { id: string }) => r.id)]);
+    if (Number(state.pendingPasswordResets)) {
+      await connection.query("UPDATE password_reset_requests SET status = 'revoked', revokedAt = ? WHERE patientId = ? AND practiceId = ? AND status = 'pending'", [now, patientId, practiceId]);
+    }
+    if (state.i_id) {
+      await connection.query("UPDATE registration_invitations SET status = 'revoked', pendingMarker = NULL, revokedAt = ? WHERE id = ?", [now, state.i_id]);
     }
     const invitationId = randomUUID();
     const token = randomBytes(32).toString('base64url');
     const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
     await connection.query(
-      "INSERT INTO registration_invitations (id, practiceId, patientId, tokenHash, pinHash, status, pendingMarker, sentTo, expiresAt, failedAttempts, createdByStaffId, createdAt) VALUES (?, ?, ?, ?, ?, 'pending', 1, ?, ?, 0, ?, ?)",
-      [invitationId, practiceId, patientId, createHash('sha256').update(token).digest('hex'), createHmac('sha256', APP_SECRET).update(pin).digest('hex'), patient.email, new Date(now.getTime() + 72 * 3600_000), staffId, now],
+      'INSERT INTO registration_invitations (id, practiceId, patientId, tokenHash, pinHash, status, pendingMarker, sentTo, expiresAt, failedAttempts, verifiedAt, verifiedBy, usedAt, revokedAt, lockedAt, portalAccountId, createdByStaffId, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [invitationId, practiceId, patientId, createHash('sha256').update(token).digest('hex'), createHmac('sha256', APP_SECRET).update(pin).digest('hex'), 'pending', 1, state.email, new Date(now.getTime() + 72 * 3600_000), 0, null, null, null, null, null, null, staffId, now],
     );
     await connection.query(
-      "INSERT INTO outbox_messages (id, practiceId, patientId, channel, template, toAddress, subjectType, subjectId, sealedSecret, status, attempts, maxAttempts, nextAttemptAt, createdAt, updatedAt) VALUES (?, ?, ?, 'email', 'registration-email', ?, 'registration_invitation', ?, ?, 'queued', 0, 8, ?, ?, ?)",
-      [randomUUID(), practiceId, patientId, patient.email, invitationId, token, now, now, now],
+      'INSERT INTO outbox_messages (id, practiceId, patientId, channel, template, toAddress, subjectType, subjectId, sealedSecret, status, attempts, maxAttempts, nextAttemptAt, claimedUntil, lastError, subject, providerMessageId, sentAt, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [randomUUID(), practiceId, patientId, 'email', 'registration-email', state.email, 'registration_invitation', invitationId, token, 'queued', 0, 8, now, null, null, null, null, null, now, now],
     );
-    const after = await checksum();
+    const [chartAfter] = (await connection.query(
+      'SELECT p.*, e.id AS e_id, e.kind AS e_kind, e.description AS e_description FROM patients p LEFT JOIN clinical_entries e ON e.patientId = p.id AND e.practiceId = p.practiceId WHERE p.id = ? AND p.practiceId = ?',
+      [patientId, practiceId],
+    )) as any;
+    const after = createHash('sha256').update(JSON.stringify([chartAfter[0].mrn, chartAfter[0].email, entriesBefore])).digest('hex');
     if (after !== before) throw new Error('checksum changed');
     const [[head]] = (await connection.query('SELECT * FROM audit_chain_heads WHERE practiceId = ? FOR UPDATE', [practiceId])) as any;
     const seq = head.lastSeq + 1;
     const details = JSON.stringify({ before, after, invitationId });
     const hash = createHash('sha256').update(JSON.stringify([practiceId, seq, details, head.lastHash])).digest('hex');
     await connection.query(
-      "INSERT INTO audit_events (id, practiceId, seq, action, actorType, actorId, actorName, patientId, reason, details, ip, userAgent, createdAt, hash, prevHash) VALUES (?, ?, ?, 'portal.reset', 'staff', ?, 'Bench', ?, 'forgot_credentials', ?, '127.0.0.1', 'bench', ?, ?, ?)",
-      [randomUUID(), practiceId, seq, staffId, patientId, details, now, hash, head.lastHash],
+      'INSERT INTO audit_events (id, practiceId, seq, action, actorType, actorId, actorName, patientId, reason, details, ip, userAgent, createdAt, hash, prevHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [randomUUID(), practiceId, seq, 'portal.reset', 'staff', staffId, 'Bench', patientId, 'forgot_credentials', details, '127.0.0.1', 'bench', now, hash, head.lastHash],
     );
     await connection.query('UPDATE audit_chain_heads SET lastSeq = ?, lastHash = ? WHERE practiceId = ?', [seq, hash, practiceId]);
-    await connection.commit();
+    await connection.query('COMMIT');
   } catch (error) {
-    await connection.rollback();
+    await connection.query('ROLLBACK');
     throw error;
   } finally {
     connection.release();
@@ -170,23 +182,30 @@ async function main(): Promise<void> {
     const headers = { 'content-type': 'application/json', cookie: cookies.join('; '), 'x-csrf-token': csrf };
     const body = JSON.stringify({ reason: 'forgot_credentials', identityVerification: 'in_person_photo_id' });
 
+    const resetRequest = (id: string): LoadRequest => ({ method: 'POST', path: `/api/patients/${id}/portal-reset`, headers, body });
     // Warm up connections and JIT before measuring.
-    await runPool(targets.slice(0, 100), CONCURRENCY, async (id) => {
-      await (await fetch(`${server!.url}/api/patients/${id}/portal-reset`, { method: 'POST', headers, body })).arrayBuffer();
-    });
+    const apiRun0 = await runHttpLoad(server.url, targets.slice(0, 100).map(resetRequest), { concurrency: CONCURRENCY });
     let failures = 0;
-    let started = performance.now();
-    const apiLatencies = await runPool(targets, CONCURRENCY, async (id) => {
-      const response = await fetch(`${server!.url}/api/patients/${id}/portal-reset`, { method: 'POST', headers, body });
-      await response.arrayBuffer();
-      if (response.status !== 201) failures++;
+    const failureSamples: string[] = [...apiRun0.errors];
+    const apiRun = await runHttpLoad(server.url, targets.map(resetRequest), {
+      concurrency: CONCURRENCY,
+      onResponse: (response) => {
+        if (response.status === 201) return;
+        failures++;
+        if (failureSamples.length < 5) failureSamples.push(`${response.status} ${response.body.slice(0, 300)}`);
+      },
     });
-    const apiSeconds = (performance.now() - started) / 1000;
+    failures += apiRun.errors.length;
+    failureSamples.push(...apiRun.errors.slice(0, 5));
+    const apiLatencies = apiRun.latencies;
+    const apiSeconds = apiRun.wallSeconds;
+    let started: number;
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
     server = null;
 
     const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: CONCURRENCY, timezone: 'Z', dateStrings: ['DATE'] });
+    pool.pool.on('connection', (connection) => void connection.promise().query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
     const staffId = seedId('staff', 'desk@maplegrove.test');
     await runPool(targets.slice(0, 100), CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
     started = performance.now();
@@ -200,6 +219,7 @@ async function main(): Promise<void> {
     const ratio = api.rate / floor.rate;
     console.log('');
     console.log(`failed requests: ${failures}`);
+    for (const sample of failureSamples) console.log(`  ${sample}`);
     console.log(`ratio API/floor: ${ratio.toFixed(2)}`);
     console.log(`target >= 300 resets/s: ${api.rate >= 300 ? 'PASS' : 'MISS'} (${api.rate.toFixed(0)})`);
     console.log(`target p95 < 50 ms:     ${api.p95 < 50 ? 'PASS' : 'MISS'} (${api.p95.toFixed(1)} ms)`);
