@@ -25,6 +25,8 @@ export interface AppConfig {
   logLevel: string;
   /** Express "trust proxy": which hops may set X-Forwarded-For, so audit IPs and throttles see the patient, not the proxy. */
   trustProxy: string;
+  /** API processes sharing the port (node:cluster); more than one needs MySQL. */
+  webConcurrency: number;
 }
 
 export type DatabaseConfig =
@@ -141,6 +143,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const defaultConsoleDir = resolve(__dirname, '../../../../console/dist');
   const consoleDir = consoleDirRaw ? resolve(cwd, consoleDirRaw) : existsSync(defaultConsoleDir) ? defaultConsoleDir : null;
 
+  const webConcurrency = intVar(env, 'WEB_CONCURRENCY', 1, 1, 64);
+  if (webConcurrency > 1 && database.type !== 'mysql') {
+    throw new ConfigError('WEB_CONCURRENCY above 1 needs MySQL (DATABASE_URL=mysql://…): the embedded SQLite database serves one process');
+  }
+
   return Object.freeze({
     env: appEnv,
     port,
@@ -160,6 +167,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     consoleDir,
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'silent' : 'info'),
     trustProxy: trustProxyVar(env),
+    webConcurrency,
   });
 }
 

@@ -42,6 +42,8 @@ describe('configuration from the environment', () => {
       [{ APP_SECRET: 'short' }, /^APP_SECRET must be at least 32/],
       [{ NODE_ENV: 'production' }, /^APP_SECRET is required in production/],
       [{ TRUST_PROXY: 'everyone; rm -rf' }, /^TRUST_PROXY /],
+      [{ WEB_CONCURRENCY: 'all' }, /^WEB_CONCURRENCY /],
+      [{ WEB_CONCURRENCY: '2' }, /^WEB_CONCURRENCY above 1 needs MySQL/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
@@ -53,5 +55,10 @@ describe('configuration from the environment', () => {
     assert.equal(production.seedDemo, false);
     assert.equal(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy, '1');
     assert.equal(loadConfig({ ...base, TRUST_PROXY: '172.18.0.0/16, 10.0.0.5' }).trustProxy, '172.18.0.0/16, 10.0.0.5');
+  });
+
+  it('runs one API process unless WEB_CONCURRENCY asks for more, which MySQL allows', () => {
+    assert.equal(loadConfig({ ...base }).webConcurrency, 1);
+    assert.equal(loadConfig({ ...base, DATABASE_URL: 'mysql://app@db.example/resetdesk', WEB_CONCURRENCY: '4' }).webConcurrency, 4);
   });
 });
