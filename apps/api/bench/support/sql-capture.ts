@@ -24,7 +24,8 @@ export class SqlCapture implements Logger {
 
   /** Collects the SELECTs reading `table` that run while `work` does. */
   async during(table: string, work: () => Promise<unknown>): Promise<CapturedQuery[]> {
-    const armed = { table: new RegExp(`\\bFROM\\s+\`${table}\``, 'i'), queries: [] as CapturedQuery[] };
+    // Quoted by the query builder, bare in hand-written SQL (the indexed search).
+    const armed = { table: new RegExp(`\\bFROM\\s+\`?${table}\`?(?![\\w])`, 'i'), queries: [] as CapturedQuery[] };
     this.armed = armed;
     try {
       await work();
