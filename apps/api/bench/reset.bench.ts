@@ -91,6 +91,17 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
  * API's are.
  */
 async function floorReset(pool: mysql.Pool, practiceId: string, staffId: string, patientId: string): Promise<void> {
+  // As UnitOfWork does: a deadlock victim is run again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await floorResetOnce(pool, practiceId, staffId, patientId);
+    } catch (error) {
+      if (attempt >= 3 || (error as { errno?: number }).errno !== 1213) throw error;
+    }
+  }
+}
+
+async function floorResetOnce(pool: mysql.Pool, practiceId: string, staffId: string, patientId: string): Promise<void> {
   const connection = await pool.getConnection();
   try {
     await connection.query('START TRANSACTION');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { isDeadlock } from './db-errors';
 
 /**
  * Runs multi-step writes as one transaction. On MySQL each transaction has its own pooled
@@ -25,11 +26,22 @@ export class UnitOfWork {
     return next;
   }
 
+  /** A deadlock victim was rolled back whole, so running it again from the start is safe. */
+  private async runOnMysql<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runOnceOnMysql(work);
+      } catch (error) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error;
+      }
+    }
+  }
+
   /**
    * READ COMMITTED, set once per pooled connection rather than before every transaction: a
    * `SET TRANSACTION` per transaction is one more round trip on every write.
    */
-  private async runOnMysql<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async runOnceOnMysql<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
       const connection = (await runner.connect()) as object;
@@ -62,6 +74,8 @@ export class UnitOfWork {
     return this.isMysql ? qb.setLock('pessimistic_write').setOnLocked('skip_locked') : qb;
   }
 }
+
+const DEADLOCK_ATTEMPTS = 3;
 
 /** The pooled MySQL connections whose session isolation is already READ COMMITTED. */
 const readCommittedConnections = new WeakSet<object>();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { UnitOfWork } from '../../src/database/unit-of-work';
 import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
 import { dumpAllTables, dumpCharts, MAPLE_GROVE_ID, patientIdsWith, RIVERSIDE_ID } from '../support/fixtures';
 import { MAPLE_ADMIN, MAPLE_DESK, StaffClient } from '../support/staff-client';
@@ -177,6 +178,58 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
     assert.deepEqual(foreign.body, missing.body, 'another practice\'s patient looks exactly like a missing one');
     const admin = await StaffClient.signIn(t.server, MAPLE_ADMIN);
     assert.equal((await admin.post(`/api/patients/${patientId}/portal-reset`, RESET)).status, 201, 'admins can reset too');
+  });
+
+  it('runs many desk actions on different patients at once without a failure, whatever locks the database takes', async () => {
+    // Replacing an invitation writes the unique pending-invitation index, whose neighbouring
+    // entries belong to other patients: InnoDB can pick a deadlock victim among such resets.
+    const patientIds = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
+    assert.ok(patientIds.length >= 8, `enough invited patients (${patientIds.length})`);
+    const queue = [...patientIds, ...patientIds, ...patientIds];
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          const response = await desk.post(`/api/patients/${id}/portal-reset`, RESET);
+          statuses.push(response.status);
+          assert.equal(response.status, 201, JSON.stringify(response.body));
+        }
+      }),
+    );
+    assert.equal(statuses.length, patientIds.length * 3);
+    const [{ n }] = await t.dataSource.query(
+      `SELECT COUNT(*) AS n FROM registration_invitations WHERE patientId IN (?) AND status = 'pending'`,
+      [patientIds],
+    );
+    assert.equal(Number(n), patientIds.length, 'one pending invitation per patient');
+  });
+
+  it('runs a deadlock victim again from the start, and gives up after three tries', async () => {
+    const uow = t.app.get(UnitOfWork);
+    const deadlock = () => Object.assign(new Error('Deadlock found when trying to get lock'), { driverError: { code: 'ER_LOCK_DEADLOCK', errno: 1213 } });
+    let attempts = 0;
+    const answer = await uow.run(async (manager) => {
+      attempts++;
+      await manager.query('SELECT 1');
+      if (attempts === 1) throw deadlock();
+      return 'done';
+    });
+    assert.equal(answer, 'done');
+    assert.equal(attempts, 2);
+
+    attempts = 0;
+    await assert.rejects(uow.run(async () => {
+      attempts++;
+      throw deadlock();
+    }), /Deadlock/);
+    assert.equal(attempts, 3);
+
+    attempts = 0;
+    await assert.rejects(uow.run(async () => {
+      attempts++;
+      throw new Error('not a deadlock');
+    }), /not a deadlock/);
+    assert.equal(attempts, 1, 'other failures are not retried');
   });
 });
 
