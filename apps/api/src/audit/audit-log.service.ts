@@ -61,8 +61,13 @@ export class AuditLogService {
     };
     const row = { ...event, hash: auditEventHash(event) } as AuditEvent;
     const sql = Sql.on(manager);
-    await sql.insert(AuditEvent, row);
-    await sql.execute('UPDATE audit_chain_heads SET lastSeq = ?, lastHash = ? WHERE practiceId = ?', [row.seq, row.hash, practiceId]);
+    // Every audited change in the practice waits for this head lock until commit, so both writes
+    // go out back to back instead of the second waiting its turn on a busy event loop. If the
+    // insert fails, the caller's transaction rolls the head update back with everything else.
+    await Promise.all([
+      sql.insert(AuditEvent, row),
+      sql.execute('UPDATE audit_chain_heads SET lastSeq = ?, lastHash = ? WHERE practiceId = ?', [row.seq, row.hash, practiceId]),
+    ]);
     return row;
   }
 
