@@ -73,8 +73,15 @@ export function contentRange(resource: string, offset: number, count: number, to
   return `${resource} ${offset}-${end}/${total}`;
 }
 
+/**
+ * LIKE with an escape character spelt the same in MySQL's and SQLite's string literals: SQLite
+ * has no default LIKE escape, so a backslash-escaped `_` or `%` would find nothing there. Every
+ * pattern built with escapeLike() goes with this clause.
+ */
+export const LIKE_ESCAPE = "ESCAPE '!'";
+
 export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => '\\' + c);
+  return value.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
 export function filterString(filter: Record<string, unknown>, key: string, label = key): string | undefined {

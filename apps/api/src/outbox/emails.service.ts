@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MESSAGE_CHANNELS, OUTBOX_STATUSES, type MessagePreview, type OutboxMessageView } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
-import { ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
+import { LIKE_ESCAPE, ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
 import { TenantScope } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PermanentDeliveryError } from '../mail/delivery-error';
@@ -73,7 +73,7 @@ export class EmailsService {
     const patientId = filterString(filter, 'patientId');
     if (patientId) qb.andWhere('m.patientId = :patientId', { patientId });
     const q = filterString(filter, 'q')?.trim();
-    if (q) qb.andWhere('m.toAddress LIKE :prefix', { prefix: `${escapeLike(q)}%` });
+    if (q) qb.andWhere(`m.toAddress LIKE :prefix ${LIKE_ESCAPE}`, { prefix: `${escapeLike(q)}%` });
 
     const total = await qb.getCount();
     const sort = query.sort ?? { field: 'createdAt', order: 'DESC' as const };

@@ -1,4 +1,5 @@
 import { Brackets, EntityManager } from 'typeorm';
+import { LIKE_ESCAPE, escapeLike } from '../common/list-query';
 
 /**
  * What the one search box matches: a prefix of the last name, first name or email, the MRN or
@@ -12,12 +13,8 @@ interface SearchTerm {
   values: unknown[];
 }
 
-/**
- * A prefix match with an escape character spelt the same in MySQL's and SQLite's string literals:
- * SQLite has no default LIKE escape, so a backslash-escaped `_` or `%` would find nothing there.
- */
-const LIKE = "LIKE ? ESCAPE '!'";
-const likePrefix = (value: string) => `${value.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+const LIKE = `LIKE ? ${LIKE_ESCAPE}`;
+const likePrefix = (value: string) => `${escapeLike(value)}%`;
 
 /**
  * The terms in the order the exact total counts them (see countSql): each term's count excludes

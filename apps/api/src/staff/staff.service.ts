@@ -5,7 +5,7 @@ import { STAFF_ROLES, type StaffMemberView, type StaffRole } from '@resetdesk/co
 import { AuditLogService } from '../audit/audit-log.service';
 import { StaffSession } from '../auth/staff-session.entity';
 import { DomainException } from '../common/domain.exception';
-import { ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
+import { LIKE_ESCAPE, ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
 import { iso } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { TenantScope } from '../common/tenant-scope';
@@ -85,10 +85,10 @@ export class StaffService {
       const prefix = `${escapeLike(q)}%`;
       qb.andWhere(
         new Brackets((where) => {
-          where.where('s.name LIKE :prefix', { prefix });
+          where.where(`s.name LIKE :prefix ${LIKE_ESCAPE}`, { prefix });
           // A surname is a prefix of a later word of the name.
-          where.orWhere('s.name LIKE :wordPrefix', { wordPrefix: `% ${escapeLike(q)}%` });
-          where.orWhere('s.email LIKE :emailPrefix', { emailPrefix: `${escapeLike(q.toLowerCase())}%` });
+          where.orWhere(`s.name LIKE :wordPrefix ${LIKE_ESCAPE}`, { wordPrefix: `% ${escapeLike(q)}%` });
+          where.orWhere(`s.email LIKE :emailPrefix ${LIKE_ESCAPE}`, { emailPrefix: `${escapeLike(q.toLowerCase())}%` });
         }),
       );
     }
