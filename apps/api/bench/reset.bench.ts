@@ -10,6 +10,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -165,6 +167,23 @@ async function floorResetOnce(pool: mysql.Pool, practiceId: string, staffId: str
   }
 }
 
+/** InnoDB's running total of time spent waiting for row locks, for a per-reset average over a phase. */
+async function rowLockWaits(admin: mysql.Connection): Promise<{ since(before: { totalMs: number }): number; totalMs: number }> {
+  const [rows] = await admin.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_time'");
+  const totalMs = Number(rows[0]?.Value ?? 0);
+  return { totalMs, since: (before) => (totalMs - before.totalMs) / RESETS };
+}
+
+/** CPU time (user + system) a process has used, from /proc; null where there is no /proc. */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const dbName = `rd_bench_reset_${randomBytes(3).toString('hex')}`;
   const admin = await mysql.createConnection({ uri: SERVER_URL });
@@ -198,6 +217,8 @@ async function main(): Promise<void> {
     const apiRun0 = await runHttpLoad(server.url, targets.slice(0, 100).map(resetRequest), { concurrency: CONCURRENCY });
     let failures = 0;
     const failureSamples: string[] = [...apiRun0.errors];
+    const apiLocks = await rowLockWaits(admin);
+    const apiCpu = processCpuMs(server.child.pid);
     const apiRun = await runHttpLoad(server.url, targets.map(resetRequest), {
       concurrency: CONCURRENCY,
       onResponse: (response) => {
@@ -210,6 +231,8 @@ async function main(): Promise<void> {
     failureSamples.push(...apiRun.errors.slice(0, 5));
     const apiLatencies = apiRun.latencies;
     const apiSeconds = apiRun.wallSeconds;
+    const apiCpuPerReset = apiCpu === null ? null : (processCpuMs(server.child.pid)! - apiCpu) / RESETS;
+    const apiLockWait = (await rowLockWaits(admin)).since(apiLocks);
     let started: number;
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
@@ -219,15 +242,22 @@ async function main(): Promise<void> {
     pool.pool.on('connection', (connection) => void connection.promise().query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
     const staffId = seedId('staff', 'desk@maplegrove.test');
     await runPool(targets.slice(0, 100), CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
+    const floorLocks = await rowLockWaits(admin);
     started = performance.now();
     const floorLatencies = await runPool(targets, CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
     const floorSeconds = (performance.now() - started) / 1000;
+    const floorLockWait = (await rowLockWaits(admin)).since(floorLocks);
     await pool.end();
 
     console.log('');
     const api = summary('HTTP API (NestJS)', apiLatencies, apiSeconds);
     const floor = summary('floor (mysql2 by hand)', floorLatencies, floorSeconds);
     const ratio = api.rate / floor.rate;
+    console.log('');
+    // Where the time goes: every audited change of a practice queues on its audit chain-head row.
+    console.log(`row-lock wait per reset: API ${apiLockWait.toFixed(1)} ms, floor ${floorLockWait.toFixed(1)} ms (InnoDB, mostly the practice's audit chain head)`);
+    if (apiCpuPerReset !== null) console.log(`API process CPU per reset: ${apiCpuPerReset.toFixed(2)} ms`);
+    console.log(`load average: ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${cpus().length} cores`);
     console.log('');
     console.log(`failed requests: ${failures}`);
     for (const sample of failureSamples) console.log(`  ${sample}`);
