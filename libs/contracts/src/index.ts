@@ -80,6 +80,7 @@ export const AUDIT_ACTIONS = [
   'password_reset.completed',
   'username.reminder_requested',
   'practice.settings_updated',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -61,6 +61,7 @@ export class AuditEventsController {
     const { filter } = parseListQuery({ filter: query.filter }, { sortable: AUDIT_EVENT_SORTABLE, filters: AUDIT_EVENT_FILTERS });
     const criteria = await this.events.criteria(filter);
     const today = await this.events.practiceToday();
+    await this.events.recordExport(filter);
     const batches = this.events.exportBatches(criteria);
 
     response.status(200);

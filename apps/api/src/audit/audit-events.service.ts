@@ -145,6 +145,11 @@ export class AuditEventsService {
   }
 
   /** Today's date in the practice's time zone, for the export's file name. */
+  /** Who took a copy of the log, and of which events: an export is an access to PHI like any other. */
+  async recordExport(filter: Record<string, unknown>): Promise<void> {
+    await this.uow.run((manager) => this.auditLog.append(manager, this.tenant.practiceId, { action: 'audit.exported', details: { filter } }));
+  }
+
   async practiceToday(): Promise<string> {
     return calendarDateIn(new Date(), await practiceTimeZone(this.uow.dataSource.manager, this.tenant.practiceId));
   }

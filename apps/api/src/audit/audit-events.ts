@@ -96,7 +96,8 @@ export type AuditEventInput =
       reason: 'sent' | 'throttled';
       details: { sentTo: string; outboxMessageId: string | null };
     }
-  | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } };
+  | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } }
+  | { action: 'audit.exported'; details: { filter: Record<string, unknown> } };
 
 export interface AuditActor {
   type: 'staff' | 'patient' | 'system';

@@ -295,6 +295,21 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       }
     });
 
+    it('is itself audited: who exported, when, and with which filter', async () => {
+      const filter = { action: ['portal.reset'] };
+      const response = await admin.get('/api/audit-events/export').query({ filter: JSON.stringify(filter) });
+      assert.equal(response.status, 200);
+      const [exported] = await sql(t, `SELECT * FROM audit_events WHERE practiceId = ? AND action = 'audit.exported' ORDER BY seq DESC LIMIT 1`, [MAPLE_GROVE_ID]);
+      assert.ok(exported, 'an audit.exported event was appended');
+      assert.equal(exported!.actorType, 'staff');
+      assert.equal(exported!.actorName, 'Alicia Moreno');
+      assert.deepEqual(JSON.parse(exported!.details), { filter });
+      assert.equal((await admin.get('/api/audit-events/verify')).body.valid, true);
+      assertApiError(await admin.get('/api/audit-events/export').query({ filter: '{"action":"nope"}' }), 400);
+      const [{ n }] = await sql(t, `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'audit.exported' AND details LIKE '%nope%'`, []);
+      assert.equal(Number(n), 0, 'a refused export is not recorded as one');
+    });
+
     it('applies the same filter as the list', async () => {
       const filter = { action: ['patient.viewed'], actorId: deskId };
       const response = await admin.get('/api/audit-events/export').query({ filter: JSON.stringify(filter) });

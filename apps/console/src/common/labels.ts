@@ -109,6 +109,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'password_reset.completed': 'Patient reset their password',
   'username.reminder_requested': 'Username reminder requested',
   'practice.settings_updated': 'Practice settings changed',
+  'audit.exported': 'Audit log exported',
 };
 
 /** Looks a code up in a label table; unknown codes are shown as they are. */
