@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../support/free-port';
 import { DEMO_LOGINS, DEMO_PASSWORD } from '../../src/seed/demo-seed';
 
 const MAIN = resolve(__dirname, '../../src/main.js');
@@ -16,13 +16,6 @@ const STEERING_VARIABLES = [
   'RUN_DISPATCHER', 'CONSOLE_DIR', 'LOG_LEVEL', 'MAIL_FROM', 'INVITATION_TTL_HOURS', 'SESSION_IDLE_MINUTES', 'SESSION_ABSOLUTE_HOURS',
 ];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-  return port;
-}
 
 interface RunningApp {
   child: ChildProcess;

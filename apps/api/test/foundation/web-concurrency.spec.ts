@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../support/free-port';
 import { DEMO_PASSWORD } from '../../src/seed/demo-seed';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { TEST_APP_SECRET, mysqlSkip } from '../support/test-env';
 
 const MAIN = resolve(__dirname, '../../src/main.js');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((closed) => server.close(() => closed()));
-  return port;
-}
 
 /** The API processes the primary has forked right now. */
 function workerPids(primary: number): number[] {
