@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { IdempotencyRequest, IdempotencyService } from '../common/idempotency.service';
 import { DomainException } from '../common/domain.exception';
-import { TenantScope } from '../common/tenant-scope';
+import { TenantScope, isRecordId } from '../common/tenant-scope';
 import { isUniqueViolation } from '../database/db-errors';
 import { Sql } from '../database/sql';
 import { LockedPatient, lockPatient } from '../patients/locked-patient';
@@ -16,8 +16,6 @@ export interface DeskActionRequest {
   body: unknown;
   idempotencyKey: string | null;
 }
-
-const ID = /^[0-9a-fA-F-]{36}$/;
 
 /**
  * The frame every front-desk portal action runs in: one transaction, the patient's row locked
@@ -34,7 +32,7 @@ export class PatientDeskActionRunner {
   ) {}
 
   async run<T>(request: DeskActionRequest, work: (manager: EntityManager, locked: LockedPatient) => Promise<T>): Promise<T> {
-    if (typeof request.patientId !== 'string' || !ID.test(request.patientId)) throw DomainException.notFound('patient');
+    if (!isRecordId(request.patientId)) throw DomainException.notFound('patient');
     const practiceId = this.tenant.practiceId;
     const key: IdempotencyRequest | null = request.idempotencyKey
       ? {
