@@ -1,4 +1,4 @@
-import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
+import { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral, QueryFailedError, QueryRunner } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 
 /**
@@ -95,15 +95,32 @@ export class Sql {
     return this.isMysql ? `\`${name}\`` : `"${name}"`;
   }
 
-  private async run(sql: string, params: unknown[]) {
+  private async run(sql: string, params: unknown[]): Promise<{ records?: ObjectLiteral[]; affected?: number }> {
     // Inside a transaction the manager carries its query runner; outside, borrow one for the statement.
     const runner: QueryRunner = this.manager.queryRunner ?? this.manager.connection.createQueryRunner();
     try {
-      return await runner.query(sql, params, true);
+      if (!this.isMysql) return await runner.query(sql, params, true);
+      // Straight to the mysql2 connection the runner holds: TypeORM's wrapper adds logging and
+      // subscriber broadcasts this app does not use, and several promises per statement.
+      return await mysqlQuery((await runner.connect()) as MysqlConnection, sql, params);
     } finally {
       if (runner !== this.manager.queryRunner) await runner.release();
     }
   }
+}
+
+interface MysqlConnection {
+  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+}
+
+function mysqlQuery(connection: MysqlConnection, sql: string, params: unknown[]): Promise<{ records?: ObjectLiteral[]; affected?: number }> {
+  return new Promise((resolve, reject) =>
+    connection.query(sql, params, (error, result) => {
+      if (error) return reject(new QueryFailedError(sql, params, error));
+      if (Array.isArray(result)) return resolve({ records: result as ObjectLiteral[] });
+      resolve({ affected: (result as { affectedRows?: number }).affectedRows ?? 0 });
+    }),
+  );
 }
 
 const insertSql = new WeakMap<EntityMetadata, string>();
