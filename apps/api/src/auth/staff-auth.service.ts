@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { IsNull, MoreThan, Repository } from 'typeorm';
+import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditLogService } from '../audit/audit-log.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainException } from '../common/domain.exception';
@@ -32,6 +33,8 @@ export interface IssuedSession {
 export class StaffAuthService {
   private readonly keys: SecretKeys;
 
+  private readonly logger = new Logger(StaffAuthService.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(StaffUser) private readonly staffUsers: Repository<StaffUser>,
@@ -56,7 +59,16 @@ export class StaffAuthService {
   async login(emailInput: string, password: string, ip: string, userAgent: string | null): Promise<IssuedSession> {
     const email = emailInput.trim().toLowerCase();
     const accountKey = this.keys.hmacHex('login-account', email);
-    await this.assertNotThrottled(accountKey, ip);
+    try {
+      await this.assertNotThrottled(accountKey, ip);
+    } catch (error) {
+      // Recorded off the request's path, so a 429 takes the same time whether or not the address
+      // is a staff account's.
+      this.auditThrottled(email).catch((auditError: Error) =>
+        this.logger.error({ err: { name: auditError.name, message: auditError.message } }, 'could not audit a throttled sign-in'),
+      );
+      throw error;
+    }
 
     const user = await this.staffUsers.findOneBy({ email });
     const passwordOk = await this.hasher.verify(user?.passwordHash, password);
@@ -97,6 +109,37 @@ export class StaffAuthService {
       await this.audit.append(manager, user.practiceId, { action: 'staff.login' }, { type: 'staff', id: user.id, name: user.name });
     });
     return { token, csrfToken: this.csrfTokenFor(token), principal: toPrincipal(user, practice, session.id) };
+  }
+
+  /**
+   * A throttled sign-in to a real account is audited once per throttled stretch, not once per
+   * attempt: admins see the attack, and an attacker cannot flood the log.
+   */
+  private async auditThrottled(email: string): Promise<void> {
+    const user = await this.staffUsers.findOneBy({ email });
+    if (!user) return;
+    const since = new Date(Date.now() - THROTTLE_WINDOW_MINUTES * 60_000);
+    await this.uow.run(async (manager) => {
+      // Serialises concurrent throttled attempts on the account, so only one of them writes.
+      await this.uow.forUpdate(manager.createQueryBuilder(StaffUser, 'u').where('u.id = :id', { id: user.id })).getOne();
+      const recorded = await manager
+        .createQueryBuilder(AuditEvent, 'e')
+        .where('e.practiceId = :practiceId AND e.action = :action AND e.createdAt > :since AND e.actorId = :actorId', {
+          practiceId: user.practiceId,
+          action: 'staff.login_failed',
+          since,
+          actorId: user.id,
+        })
+        .andWhere('e.details LIKE :throttled', { throttled: '%"why":"throttled"%' })
+        .getExists();
+      if (recorded) return;
+      await this.audit.append(
+        manager,
+        user.practiceId,
+        { action: 'staff.login_failed', details: { email, why: 'throttled' } },
+        { type: 'staff', id: user.id, name: user.name },
+      );
+    });
   }
 
   private async assertNotThrottled(accountKey: string, ip: string): Promise<void> {

@@ -168,6 +168,17 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
       const colleague = await login(MAPLE_ADMIN, DEMO_PASSWORD, ip);
       assert.equal(colleague.status, 200);
       assert.equal(colleague.body.email, MAPLE_ADMIN);
+
+      // Admins see the throttled attempts in the audit log: once for the stretch, not once per try.
+      const throttledEvents = () =>
+        t.dataSource.query(`SELECT * FROM audit_events WHERE actorId = ? AND action = 'staff.login_failed' AND details LIKE '%"why":"throttled"%'`, [user.id]);
+      const deadline = Date.now() + 5000;
+      while ((await throttledEvents()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assertApiError(await login(user.email, WRONG_PASSWORD, freshIp()), 429);
+      await new Promise((r) => setTimeout(r, 300));
+      const events = await throttledEvents();
+      assert.equal(events.length, 1, 'one audit event for three throttled attempts');
+      assert.deepEqual(JSON.parse(events[0].details), { email: user.email, why: 'throttled' });
     });
 
     it('throttles unknown email addresses exactly like real ones, so the answers reveal nothing', async () => {
