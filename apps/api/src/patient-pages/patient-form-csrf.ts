@@ -5,6 +5,11 @@ import { InvitationSecrets } from '../invitations/invitation-secrets';
 
 export const PATIENT_CSRF_COOKIE = 'rd_pcsrf';
 export const PATIENT_CSRF_FIELD = '_csrf';
+/**
+ * The cookie's name over https. Browsers accept a `__Host-` cookie only with Secure, Path=/ and no
+ * Domain, so a sibling subdomain cannot plant one whose signed form field it already holds.
+ */
+export const SECURE_PATIENT_CSRF_COOKIE = `__Host-${PATIENT_CSRF_COOKIE}`;
 
 /** A form older than this answers "This form has expired": long enough to fetch a PIN from a drawer. */
 const FORM_MAX_AGE_MS = 4 * 60 * 60_000;
@@ -26,19 +31,20 @@ export class PatientFormCsrf {
 
   /** The hidden-field value for this browser; gives it a cookie first when it has none. */
   fieldFor(request: Request, response: Response): string {
-    let cookie = request.cookies?.[PATIENT_CSRF_COOKIE];
+    const name = cookieName(request);
+    let cookie = request.cookies?.[name];
     if (typeof cookie !== 'string' || !COOKIE_VALUE.test(cookie)) {
       cookie = randomBytes(32).toString('base64url');
-      response.cookie(PATIENT_CSRF_COOKIE, cookie, cookieOptions(request));
+      response.cookie(name, cookie, cookieOptions(request));
       // Later renders in this same response must sign the value just set, not the stale one.
-      (request.cookies ??= {})[PATIENT_CSRF_COOKIE] = cookie;
+      (request.cookies ??= {})[name] = cookie;
     }
     const issuedAt = Date.now().toString(36);
     return `${issuedAt}.${this.sign(cookie, issuedAt)}`;
   }
 
   accepts(request: Request): boolean {
-    const cookie = request.cookies?.[PATIENT_CSRF_COOKIE];
+    const cookie = request.cookies?.[cookieName(request)];
     const field = (request.body as Record<string, unknown> | undefined)?.[PATIENT_CSRF_FIELD];
     if (typeof cookie !== 'string' || !COOKIE_VALUE.test(cookie) || typeof field !== 'string') return false;
     const [issuedAt, signature, extra] = field.split('.');
@@ -54,6 +60,10 @@ export class PatientFormCsrf {
   private sign(cookie: string, issuedAt: string): string {
     return createHmac('sha256', this.key).update(`${cookie}.${issuedAt}`).digest('base64url');
   }
+}
+
+function cookieName(request: Request): string {
+  return request.secure ? SECURE_PATIENT_CSRF_COOKIE : PATIENT_CSRF_COOKIE;
 }
 
 function cookieOptions(request: Request): CookieOptions {

@@ -109,10 +109,11 @@ export class PatientBrowser {
   readonly cookies = new Map<string, string>();
   csrf: string | null = null;
 
-  constructor(readonly server: Server) {}
+  /** `headers` go with every request, e.g. X-Forwarded-Proto: https for a browser behind the TLS proxy. */
+  constructor(readonly server: Server, private readonly headers: Record<string, string> = {}) {}
 
   async get(path: string): Promise<PageResponse> {
-    return this.remember(await request(this.server).get(path).set('Accept', 'text/html').set('Cookie', this.cookieHeader()).redirects(0));
+    return this.remember(await request(this.server).get(path).set(this.headers).set('Accept', 'text/html').set('Cookie', this.cookieHeader()).redirects(0));
   }
 
   /** Posts a form; `csrf: false` leaves the token out, a string sends that token instead. */
@@ -120,7 +121,7 @@ export class PatientBrowser {
     const token = options.csrf === undefined ? this.csrf : options.csrf;
     const form = token === false || token === null ? fields : { _csrf: token, ...fields };
     return this.remember(
-      await request(this.server).post(path).type('form').set('Accept', 'text/html').set('Cookie', this.cookieHeader()).send(form).redirects(0),
+      await request(this.server).post(path).type('form').set(this.headers).set('Accept', 'text/html').set('Cookie', this.cookieHeader()).send(form).redirects(0),
     );
   }
 

@@ -283,6 +283,29 @@ describe('registration link: opening it and verifying with date of birth and PIN
     assert.equal(ok.status, 303);
   });
 
+  it('over https the CSRF cookie is __Host- prefixed, so a cookie planted without the prefix does not count', async () => {
+    const link = await issueInvitation(t, nextPatient());
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const patient = new PatientBrowser(t.server, https);
+    const page = await patient.get(`/register/${link.token}`);
+    const cookie = page.setCookies.find((c) => c.startsWith('__Host-rd_pcsrf='));
+    assert.ok(cookie, page.setCookies.join(' | '));
+    for (const attribute of [/;\s*Secure/i, /;\s*Path=\/(;|$)/, /HttpOnly/, /SameSite=Strict/]) assert.match(cookie, attribute);
+    assert.doesNotMatch(cookie, /Domain=/i);
+    assert.ok(!page.setCookies.some((c) => c.startsWith('rd_pcsrf=')));
+
+    // An attacker's own cookie and the form field signed for it, planted in the patient's browser.
+    const attacker = new PatientBrowser(t.server);
+    await attacker.get(`/register/${link.token}`);
+    const victim = new PatientBrowser(t.server, https);
+    victim.cookies.set('rd_pcsrf', attacker.cookies.get('rd_pcsrf')!);
+    const planted = await victim.post(`/register/${link.token}/verify`, { dateOfBirth: link.dob, pin: link.pin, via: 'pin' }, { csrf: attacker.csrf! });
+    assert.equal(planted.status, 403);
+
+    const own = await patient.post(`/register/${link.token}/verify`, { dateOfBirth: link.dob, pin: link.pin, via: 'pin' });
+    assert.equal(own.status, 303);
+  });
+
   it('the right date of birth and PIN verify the patient and lead to step 2', async () => {
     const link = await issueInvitation(t, nextPatient());
     const browser = new PatientBrowser(t.server);
