@@ -9,6 +9,7 @@ import { AccessDeniedPage } from './layout/AccessDeniedPage';
 import { RdLayout } from './layout/Layout';
 import { LoginPage } from './layout/LoginPage';
 import patients from './patients';
+import practiceSettings from './practice-settings';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
 import { errorStatus } from './providers/http';
@@ -50,6 +51,7 @@ export const App = () => (
     <Resource name="audit-events" {...auditEvents} options={{ label: 'Audit log' }} />
     <Resource name="emails" {...emails} options={{ label: 'Emails' }} />
     <Resource name="staff" {...staff} options={{ label: 'Staff' }} />
+    <Resource name="practice-settings" {...practiceSettings} options={{ label: 'Practice settings' }} />
     <Resource name="dev-mailbox" {...devMailbox} options={{ label: 'Dev mailbox' }} />
   </Admin>
 );

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/seed/demo-seed';
 import {
   BrowserSession,
+  assertAccessible,
   assertNoPageProblems,
   launchChromium,
   openSession,
@@ -16,7 +17,7 @@ import { MAPLE_ADMIN, MAPLE_DESK } from '../support/staff-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { browserSkip } from '../support/test-env';
 
-const ADMIN_MENUS = ['Audit log', 'Emails', 'Staff'];
+const ADMIN_MENUS = ['Audit log', 'Emails', 'Staff', 'Practice settings'];
 const ACCESS_DENIED = 'Access denied: this page is for practice admins only';
 const SESSION_EXPIRED = 'Your session has expired. Please sign in again.';
 const NO_EMAIL = 'The chart has no email address. Add one in the chart before resetting.';
@@ -55,7 +56,7 @@ describe('console access, session expiry, sign-out and a chart without email, in
     await t?.close();
   });
 
-  it('a desk user has no Audit log, Emails or Staff menu, and those URLs show an access message without asking the API', async () => {
+  it('a desk user has no Audit log, Emails, Staff or Practice settings menu, and those URLs show an access message without asking the API', async () => {
     const desk = await openSession(browser);
     const { page } = desk;
     await signInThroughConsole(page, t.url, MAPLE_DESK);
@@ -66,13 +67,13 @@ describe('console access, session expiry, sign-out and a chart without email, in
 
     const requests = recordApiRequests(page);
     const [someEvent] = await t.dataSource.query('SELECT id FROM audit_events WHERE practiceId = ? LIMIT 1', [MAPLE_GROVE_ID]);
-    for (const path of ['audit-events', `audit-events/${someEvent.id}/show`, 'emails', 'staff', 'staff/create']) {
+    for (const path of ['audit-events', `audit-events/${someEvent.id}/show`, 'emails', 'staff', 'staff/create', 'practice-settings']) {
       await page.goto(`${t.url}/#/${path}`);
       await page.getByRole('heading', { name: ACCESS_DENIED }).waitFor();
       await page.getByRole('button', { name: 'Go to Patients' }).or(page.getByRole('link', { name: 'Go to Patients' })).waitFor();
       if (path === 'audit-events') await saveScreenshot(page, 'desk-access-denied');
     }
-    const refused = requests.filter((p) => /^\/api\/(audit-events|emails|staff)/.test(p));
+    const refused = requests.filter((p) => /^\/api\/(audit-events|emails|staff|practice)/.test(p));
     assert.deepEqual(refused, [], 'the console asks the API for nothing a desk user may not see');
 
     // The way back works, and the desk's own screens are untouched.
@@ -85,6 +86,35 @@ describe('console access, session expiry, sign-out and a chart without email, in
     const admin = await openSession(browser);
     await signInThroughConsole(admin.page, t.url, MAPLE_ADMIN);
     for (const name of ADMIN_MENUS) await admin.page.getByRole('menuitem', { name }).waitFor();
+    await admin.context.close();
+  });
+
+  it('an admin switches security questions on or off on the Practice settings page; the change is saved and audited', async (test) => {
+    const admin = await openSession(browser);
+    const { page } = admin;
+    await signInThroughConsole(page, t.url, MAPLE_ADMIN);
+    await page.getByRole('menuitem', { name: 'Practice settings' }).click();
+    await page.getByRole('heading', { name: 'Maple Grove Family Medicine' }).waitFor();
+    const toggle = page.getByRole('switch', { name: 'Allow security questions' }).or(page.getByRole('checkbox', { name: 'Allow security questions' }));
+    const save = page.getByRole('button', { name: 'Save' });
+    const [before] = await t.dataSource.query('SELECT allowSecurityQuestions FROM practices WHERE id = ?', [MAPLE_GROVE_ID]);
+    assert.equal(await toggle.isChecked(), Boolean(before.allowSecurityQuestions), 'the page shows the stored setting');
+    assert.equal(await save.isDisabled(), true, 'nothing to save before a change');
+    for (const f of await assertAccessible(page, 'practice settings')) test.diagnostic(`axe, not blocking: ${f.impact} ${f.id}: ${f.help}`);
+
+    await toggle.click();
+    await save.click();
+    await page.getByText('Practice settings saved').waitFor();
+    const [after] = await t.dataSource.query('SELECT allowSecurityQuestions FROM practices WHERE id = ?', [MAPLE_GROVE_ID]);
+    assert.equal(Boolean(after.allowSecurityQuestions), !before.allowSecurityQuestions);
+    const [event] = await t.dataSource.query(
+      `SELECT actorId, details FROM audit_events WHERE practiceId = ? AND action = 'practice.settings_updated' ORDER BY seq DESC LIMIT 1`,
+      [MAPLE_GROVE_ID],
+    );
+    assert.deepEqual(JSON.parse(event.details).changes.allowSecurityQuestions, { from: Boolean(before.allowSecurityQuestions), to: !before.allowSecurityQuestions });
+    assert.equal(await save.isDisabled(), true, 'saved: nothing left to save');
+    await saveScreenshot(page, 'practice-settings');
+    assertNoPageProblems(admin.problems);
     await admin.context.close();
   });
 

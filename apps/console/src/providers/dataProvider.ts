@@ -1,6 +1,6 @@
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, Identifier } from 'react-admin';
-import type { IssuedInvitation, PortalResetResult } from '@resetdesk/contracts';
+import type { IssuedInvitation, PortalResetResult, PracticeSettingsView } from '@resetdesk/contracts';
 
 import { API_URL, errorFromResponse, httpClient, newUuid, toApiError, withCsrf } from './http';
 import type {
@@ -32,6 +32,8 @@ export interface ResetDeskDataProvider extends DataProvider {
   getDashboard(): Promise<DashboardCounts>;
   getEmailPreview(id: Identifier): Promise<EmailPreview>;
   getDevMailbox(): Promise<DevMailboxMessage[]>;
+  getPracticeSettings(): Promise<PracticeSettingsView>;
+  updatePracticeSettings(changes: { allowSecurityQuestions: boolean }): Promise<PracticeSettingsView>;
 }
 
 const path = (...parts: Identifier[]) =>
@@ -42,9 +44,9 @@ async function getJson<T>(url: string): Promise<T> {
   return json as T;
 }
 
-async function postJson<T>(url: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+async function postJson<T>(url: string, body?: unknown, headers?: Record<string, string>, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
   const { json } = await httpClient(url, {
-    method: 'POST',
+    method,
     body: body === undefined ? undefined : JSON.stringify(body),
     headers: new Headers(headers ?? {}),
   });
@@ -116,6 +118,10 @@ export const dataProvider: ResetDeskDataProvider = {
   getDashboard: () => getJson<DashboardCounts>(`${API_URL}/dashboard`),
 
   getEmailPreview: (id) => getJson<EmailPreview>(`${path('emails', id)}/preview`),
+
+  getPracticeSettings: () => getJson<PracticeSettingsView>(`${API_URL}/practice`),
+
+  updatePracticeSettings: (changes) => postJson<PracticeSettingsView>(`${API_URL}/practice`, changes, undefined, 'PUT'),
 
   getDevMailbox: async () => {
     const json = await getJson<DevMailboxMessage[] | { data: DevMailboxMessage[] }>(
