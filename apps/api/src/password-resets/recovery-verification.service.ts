@@ -4,21 +4,20 @@ import { AuditEventInput } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskPhone } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
-import { OutboxService } from '../outbox/outbox.service';
 import { PasswordHasher, normaliseSecurityAnswer } from '../passwords/password-hasher.service';
 import { patientActor } from '../patient-pages/patient-actor';
 import {
   FieldErrors,
   MESSAGES,
   channelProblem,
-  codeProblem,
   collect,
   dateOfBirthProblem,
   parseDateOfBirth,
   phoneMatchesChart,
   phoneProblem,
 } from '../patient-pages/patient-form';
-import { CodeChannel, CodePage, CodeSubject, MAX_FAILED_ATTEMPTS, SecurityCodes } from '../patient-pages/security-codes';
+import { CodeLink, CodeVerificationFlow, Rejected } from '../patient-pages/code-verification-flow';
+import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/security-codes';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PasswordResetRequest } from './password-reset-request.entity';
 import { OpenResetLink, PasswordResetLinks, RECOVERY_LOCK_REASON, ResetLinkProblem } from './password-reset-links.service';
@@ -28,7 +27,6 @@ export const RECOVERY_MESSAGES = {
 } as const;
 
 export type RecoveryMethod = 'security_question' | 'code';
-type Rejected = { kind: 'rejected'; errors: FieldErrors };
 type FailureReason = Extract<AuditEventInput, { action: 'password_reset.verify_failed' }>['reason'];
 
 export type RecoveryVerifyOutcome = ResetLinkProblem | Rejected | { kind: 'method_unavailable' } | { kind: 'verified'; request: PasswordResetRequest };
@@ -52,10 +50,9 @@ export class RecoveryVerificationService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly links: PasswordResetLinks,
-    private readonly codes: SecurityCodes,
+    private readonly flow: CodeVerificationFlow,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLogService,
-    private readonly outbox: OutboxService,
   ) {}
 
   async answerQuestion(link: OpenResetLink, answer: { dateOfBirth: string; securityAnswer: string }): Promise<RecoveryVerifyOutcome> {
@@ -87,66 +84,45 @@ export class RecoveryVerificationService {
     if (!recoveryMethods(link).code) return { kind: 'method_unavailable' };
     const errors = collect({ phone: phoneProblem(answer.phone), channel: channelProblem(answer.channel) });
     if (errors) return { kind: 'rejected', errors };
-    const channel = answer.channel as CodeChannel;
-
-    const outcome = await this.uow.run(async (manager): Promise<RecoveryCodeOutcome> => {
-      const state = await this.links.lock(manager, link);
-      if (state.kind !== 'open') return state;
-      if (!phoneMatchesChart(state.patient, answer.phone)) {
-        return this.recordFailure(manager, state, 'phone_mismatch', { phone: MESSAGES.phoneMismatch });
-      }
-      return this.issueCode(manager, state, channel);
-    });
-    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
-    return outcome;
-  }
-
-  /** "Request the code again": the last code's channel, to the chart's phone, throttled per link. */
-  async resendCode(link: OpenResetLink): Promise<RecoveryCodeOutcome> {
-    const outcome = await this.uow.run(async (manager): Promise<RecoveryCodeOutcome> => {
-      const state = await this.links.lock(manager, link);
-      if (state.kind !== 'open') return state;
-      const page = await this.codes.reissue(manager, codeSubject(state));
-      return page ? this.auditCodeSent(manager, state, page) : { kind: 'no_code' };
-    });
-    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
-    return outcome;
-  }
-
-  async checkCode(link: OpenResetLink, answer: { code: string }): Promise<RecoveryVerifyOutcome> {
-    const errors = collect({ code: codeProblem(answer.code) });
-    if (errors) return { kind: 'rejected', errors };
-    const code = answer.code.trim();
-
-    return this.uow.run(async (manager): Promise<RecoveryVerifyOutcome> => {
-      const state = await this.links.lock(manager, link);
-      if (state.kind !== 'open') return state;
-      const check = await this.codes.check(manager, codeSubject(state), code);
-      if (check === 'mismatch') return this.recordFailure(manager, state, 'code_mismatch', { code: MESSAGES.secretMismatch });
-      if (check === 'expired') return this.recordFailure(manager, state, 'code_expired', { code: MESSAGES.secretMismatch });
-      return this.markVerified(manager, state, 'code');
-    });
-  }
-
-  private async issueCode(manager: EntityManager, link: OpenResetLink, channel: CodeChannel): Promise<CodePage> {
-    return this.auditCodeSent(manager, link, await this.codes.issue(manager, codeSubject(link), channel));
-  }
-
-  private async auditCodeSent(manager: EntityManager, link: OpenResetLink, page: CodePage): Promise<CodePage> {
-    const { request, patient } = link;
-    if (!page.sent) return page;
-    const channel = page.channel!;
-    await this.audit.append(
-      manager,
-      request.practiceId,
-      {
-        action: 'password_reset.code_sent',
-        patientId: patient.id,
-        details: { passwordResetId: request.id, channel, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
-      },
-      patientActor(patient),
+    return this.flow.send(this.codeLink(link), answer.channel as CodeChannel, async (manager, state) =>
+      phoneMatchesChart(state.patient, answer.phone) ? null : this.recordFailure(manager, state, 'phone_mismatch', { phone: MESSAGES.phoneMismatch }),
     );
-    return page;
+  }
+
+  resendCode(link: OpenResetLink): Promise<RecoveryCodeOutcome> {
+    return this.flow.resend(this.codeLink(link));
+  }
+
+  checkCode(link: OpenResetLink, answer: { code: string }): Promise<RecoveryVerifyOutcome> {
+    return this.flow.check(this.codeLink(link), answer.code);
+  }
+
+  /** This link's part in the code steps. */
+  private codeLink(link: OpenResetLink): CodeLink<OpenResetLink, ResetLinkProblem, RecoveryVerifyOutcome> {
+    return {
+      lock: (manager) => this.links.lock(manager, link),
+      subject: ({ request, patient }) => ({
+        type: 'password_reset',
+        id: request.id,
+        practiceId: request.practiceId,
+        patientId: patient.id,
+        phone: patient.phone ?? '',
+      }),
+      codeSent: async (manager, { request, patient }, page) => {
+        await this.audit.append(
+          manager,
+          request.practiceId,
+          {
+            action: 'password_reset.code_sent',
+            patientId: patient.id,
+            details: { passwordResetId: request.id, channel: page.channel!, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
+          },
+          patientActor(patient),
+        );
+      },
+      failed: (manager, state, reason, errors) => this.recordFailure(manager, state, reason, errors),
+      verified: (manager, state) => this.markVerified(manager, state, 'code'),
+    };
   }
 
   /** Counts one failed answer; the fifth locks the link and the account, until the office unlocks it. */
@@ -186,8 +162,4 @@ export class RecoveryVerificationService {
     );
     return { kind: 'verified', request: { ...request, verifiedAt } };
   }
-}
-
-function codeSubject({ request, patient }: OpenResetLink): CodeSubject {
-  return { type: 'password_reset', id: request.id, practiceId: request.practiceId, patientId: patient.id, phone: patient.phone ?? '' };
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PatientAssetsController } from './patient-assets.controller';
 import { PatientFormCsrf } from './patient-form-csrf';
 import { PatientPageRenderer } from './patient-page-renderer';
+import { CodeVerificationFlow } from './code-verification-flow';
 import { SecurityCodes } from './security-codes';
 
 /**
@@ -10,7 +11,7 @@ import { SecurityCodes } from './security-codes';
  */
 @Module({
   controllers: [PatientAssetsController],
-  providers: [PatientPageRenderer, PatientFormCsrf, SecurityCodes],
-  exports: [PatientPageRenderer, PatientFormCsrf, SecurityCodes],
+  providers: [PatientPageRenderer, PatientFormCsrf, SecurityCodes, CodeVerificationFlow],
+  exports: [PatientPageRenderer, PatientFormCsrf, SecurityCodes, CodeVerificationFlow],
 })
 export class PatientPagesModule {}

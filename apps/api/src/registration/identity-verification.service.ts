@@ -6,20 +6,19 @@ import { maskPhone } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
 import { InvitationSecrets } from '../invitations/invitation-secrets';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
-import { OutboxService } from '../outbox/outbox.service';
 import { patientActor } from '../patient-pages/patient-actor';
 import {
   FieldErrors,
   MESSAGES,
   channelProblem,
-  codeProblem,
   collect,
   dateOfBirthProblem,
   parseDateOfBirth,
   phoneMatchesChart,
   phoneProblem,
 } from '../patient-pages/patient-form';
-import { CodeChannel, CodePage, CodeSubject, MAX_FAILED_ATTEMPTS, SecurityCodes } from '../patient-pages/security-codes';
+import { CodeLink, CodeVerificationFlow, Rejected } from '../patient-pages/code-verification-flow';
+import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/security-codes';
 import { pinProblem } from './registration-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
 
@@ -34,7 +33,6 @@ export interface PhoneAnswer {
   channel: string;
 }
 
-type Rejected = { kind: 'rejected'; errors: FieldErrors };
 export type VerifyOutcome = LinkProblem | Rejected | { kind: 'verified'; invitation: RegistrationInvitation };
 export type SendCodeOutcome = LinkProblem | Rejected | CodePage | { kind: 'no_code' };
 
@@ -51,9 +49,8 @@ export class IdentityVerificationService {
     private readonly uow: UnitOfWork,
     private readonly links: RegistrationLinks,
     private readonly secrets: InvitationSecrets,
-    private readonly codes: SecurityCodes,
+    private readonly flow: CodeVerificationFlow,
     private readonly audit: AuditLogService,
-    private readonly outbox: OutboxService,
   ) {}
 
   async verifyWithPin(link: OpenLink, answer: PinAnswer): Promise<VerifyOutcome> {
@@ -76,77 +73,59 @@ export class IdentityVerificationService {
   }
 
   /** The phone path: date of birth and the chart's phone number must both match before a code goes out. */
-  async sendCode(link: OpenLink, answer: PhoneAnswer): Promise<SendCodeOutcome> {
+  sendCode(link: OpenLink, answer: PhoneAnswer): Promise<SendCodeOutcome> {
     const errors = collect({
       dateOfBirth: dateOfBirthProblem(answer.dateOfBirth),
       phone: phoneProblem(answer.phone),
       channel: channelProblem(answer.channel),
     });
-    if (errors) return { kind: 'rejected', errors };
+    if (errors) return Promise.resolve({ kind: 'rejected', errors });
     const dateOfBirth = parseDateOfBirth(answer.dateOfBirth)!;
-    const channel = answer.channel as CodeChannel;
-
-    const outcome = await this.uow.run(async (manager): Promise<SendCodeOutcome> => {
-      const state = await this.links.lock(manager, link.invitation.id);
-      if (state.kind !== 'open') return state;
+    return this.flow.send(this.codeLink(link), answer.channel as CodeChannel, async (manager, state) => {
       if (dateOfBirth !== state.patient.dateOfBirth) {
         return this.recordFailure(manager, state, 'date_of_birth_mismatch', { dateOfBirth: MESSAGES.dateOfBirthMismatch });
       }
       if (!phoneMatchesChart(state.patient, answer.phone)) {
         return this.recordFailure(manager, state, 'phone_mismatch', { phone: MESSAGES.phoneMismatch });
       }
-      return this.issueCode(manager, state, channel);
-    });
-    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
-    return outcome;
-  }
-
-  /** "Request the code again": the same channel as the last code, to the chart's phone, throttled. */
-  async resendCode(link: OpenLink): Promise<SendCodeOutcome> {
-    const outcome = await this.uow.run(async (manager): Promise<SendCodeOutcome> => {
-      const state = await this.links.lock(manager, link.invitation.id);
-      if (state.kind !== 'open') return state;
-      const page = await this.codes.reissue(manager, codeSubject(state));
-      return page ? this.auditCodeSent(manager, state, page) : { kind: 'no_code' };
-    });
-    if (outcome.kind === 'code_page' && outcome.sent) this.outbox.notifyCommitted();
-    return outcome;
-  }
-
-  async checkCode(link: OpenLink, answer: { code: string }): Promise<VerifyOutcome> {
-    const errors = collect({ code: codeProblem(answer.code) });
-    if (errors) return { kind: 'rejected', errors };
-    const code = answer.code.trim();
-
-    return this.uow.run(async (manager) => {
-      const state = await this.links.lock(manager, link.invitation.id);
-      if (state.kind !== 'open') return state;
-      const check = await this.codes.check(manager, codeSubject(state), code);
-      if (check === 'mismatch') return this.recordFailure(manager, state, 'code_mismatch', { code: MESSAGES.secretMismatch });
-      if (check === 'expired') return this.recordFailure(manager, state, 'code_expired', { code: MESSAGES.secretMismatch });
-      return this.markVerified(manager, state, 'code');
+      return null;
     });
   }
 
-  private async issueCode(manager: EntityManager, link: OpenLink, channel: CodeChannel): Promise<CodePage> {
-    return this.auditCodeSent(manager, link, await this.codes.issue(manager, codeSubject(link), channel));
+  resendCode(link: OpenLink): Promise<SendCodeOutcome> {
+    return this.flow.resend(this.codeLink(link));
   }
 
-  private async auditCodeSent(manager: EntityManager, link: OpenLink, page: CodePage): Promise<CodePage> {
-    const { invitation, patient } = link;
-    if (!page.sent) return page;
-    const channel = page.channel!;
-    await this.audit.append(
-      manager,
-      invitation.practiceId,
-      {
-        action: 'invitation.code_sent',
+  checkCode(link: OpenLink, answer: { code: string }): Promise<VerifyOutcome> {
+    return this.flow.check(this.codeLink(link), answer.code);
+  }
+
+  /** This link's part in the code steps. */
+  private codeLink(link: OpenLink): CodeLink<OpenLink, LinkProblem, VerifyOutcome> {
+    return {
+      lock: (manager) => this.links.lock(manager, link.invitation.id),
+      subject: ({ invitation, patient }) => ({
+        type: 'registration_invitation',
+        id: invitation.id,
+        practiceId: invitation.practiceId,
         patientId: patient.id,
-        details: { invitationId: invitation.id, channel, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
+        phone: patient.phone ?? '',
+      }),
+      codeSent: async (manager, { invitation, patient }, page) => {
+        await this.audit.append(
+          manager,
+          invitation.practiceId,
+          {
+            action: 'invitation.code_sent',
+            patientId: patient.id,
+            details: { invitationId: invitation.id, channel: page.channel!, sentTo: maskPhone(patient.phone), outboxMessageId: page.outboxMessageId! },
+          },
+          unverifiedVisitor(),
+        );
       },
-      unverifiedVisitor(),
-    );
-    return page;
+      failed: (manager, state, reason, errors) => this.recordFailure(manager, state, reason, errors),
+      verified: (manager, state) => this.markVerified(manager, state, 'code'),
+    };
   }
 
   /** Counts one failed answer; the fifth locks the link. */
@@ -178,10 +157,6 @@ export class IdentityVerificationService {
     );
     return { kind: 'verified', invitation: { ...invitation, verifiedAt, verifiedBy: method } };
   }
-}
-
-function codeSubject({ invitation, patient }: OpenLink): CodeSubject {
-  return { type: 'registration_invitation', id: invitation.id, practiceId: invitation.practiceId, patientId: patient.id, phone: patient.phone ?? '' };
 }
 
 /** Whoever holds the link before they have proven to be the patient. */
