@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { mulberry32 } from '../src/seed/demo-seed';
 import { BenchArgs, BenchUsageError } from './support/bench-args';
 import { BENCH_MYSQL_URL, BenchDatabase, createBenchDatabase, openBenchDatabase, signInCookie, startBenchApp } from './support/bench-app';
@@ -101,12 +101,11 @@ function pathsFor(kind: SearchKind, sample: SearchablePatient[], count: number, 
 
 function runLoad(job: LoadJob): Promise<LoadOutcome> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(join(__dirname, 'support', 'load-worker.js'), { workerData: job });
-    worker.once('message', (outcome: LoadOutcome) => {
-      void worker.terminate();
-      resolve(outcome);
-    });
-    worker.once('error', reject);
+    const client = fork(join(__dirname, 'support', 'load-worker.js'));
+    client.once('message', (outcome: LoadOutcome) => resolve(outcome));
+    client.once('error', reject);
+    client.once('exit', (code) => code !== 0 && reject(new Error(`The load client exited with code ${code}`)));
+    client.send(job);
   });
 }
 
@@ -212,7 +211,7 @@ async function loadDataset(db: BenchDatabase, dataSource: import('typeorm').Data
     `\nLoaded ${load.patients.toLocaleString('en-US')} patients (${practicePatients.toLocaleString('en-US')} in Maple Grove, searched), ` +
       `${load.portalAccounts.toLocaleString('en-US')} portal accounts, ${load.invitations.toLocaleString('en-US')} pending invitations ` +
       `in ${load.seconds.toFixed(1)} s (${Math.round(load.patients / load.seconds).toLocaleString('en-US')} patients/s; ` +
-      `${load.indexSeconds.toFixed(1)} s of it rebuilding indexes), then ANALYZE TABLE.`,
+      `${load.indexSeconds.toFixed(1)} s of it rebuilding indexes, ${load.countSeconds.toFixed(1)} s recounting search prefixes), then ANALYZE TABLE.`,
   );
   return { patients: patients + 20, practicePatients, sample, load };
 }

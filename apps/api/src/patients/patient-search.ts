@@ -1,5 +1,6 @@
-import { Brackets, EntityManager } from 'typeorm';
+import { Brackets, EntityManager, ObjectLiteral } from 'typeorm';
 import { LIKE_ESCAPE, escapeLike } from '../common/list-query';
+import { SEARCH_COUNT_PREFIX_LENGTH, SEARCH_KEY_COLUMNS, SearchPrefixCounts, keptCountColumns, keptCountsFrom, usesKeptCounts, usesSearchKeys } from './patient-search-counts';
 
 /**
  * What the one search box matches: a prefix of the last name, first name or email, the MRN or
@@ -7,6 +8,8 @@ import { LIKE_ESCAPE, escapeLike } from '../common/list-query';
  * answers it, so MySQL can run them as separate index range scans (see indexedPatientSearch).
  */
 interface SearchTerm {
+  /** Which field the term searches: first-name and email terms can also be read in name order. */
+  field: 'last' | 'first' | 'email' | 'names' | 'exact';
   index: string;
   /** SQL on alias `p`, with positional `?` values. */
   where: string;
@@ -14,6 +17,7 @@ interface SearchTerm {
 }
 
 const LIKE = `LIKE ? ${LIKE_ESCAPE}`;
+const NAME_INDEX = 'IDX_patients_practice_last_first';
 const likePrefix = (value: string) => `${escapeLike(value)}%`;
 
 /**
@@ -24,23 +28,23 @@ const likePrefix = (value: string) => `${escapeLike(value)}%`;
  */
 export function searchTerms(q: string): SearchTerm[] {
   const prefix = likePrefix(q);
-  const terms: SearchTerm[] = [{ index: 'IDX_patients_practice_last_first', where: `p.lastName ${LIKE}`, values: [prefix] }];
+  const terms: SearchTerm[] = [{ field: 'last', index: NAME_INDEX, where: `p.lastName ${LIKE}`, values: [prefix] }];
   const words = q.split(/[\s,]+/).filter(Boolean);
   if (words.length === 2) {
     const [a, b] = words.map(likePrefix);
-    terms.push({ index: 'IDX_patients_practice_last_first', where: `p.lastName ${LIKE} AND p.firstName ${LIKE}`, values: [b, a] });
-    terms.push({ index: 'IDX_patients_practice_last_first', where: `p.lastName ${LIKE} AND p.firstName ${LIKE}`, values: [a, b] });
+    terms.push({ field: 'names', index: NAME_INDEX, where: `p.lastName ${LIKE} AND p.firstName ${LIKE}`, values: [b, a] });
+    terms.push({ field: 'names', index: NAME_INDEX, where: `p.lastName ${LIKE} AND p.firstName ${LIKE}`, values: [a, b] });
   }
   terms.push(
-    { index: 'IDX_patients_practice_first', where: `p.firstName ${LIKE}`, values: [prefix] },
-    { index: 'IDX_patients_practice_email', where: `p.email ${LIKE}`, values: [prefix] },
-    { index: 'UQ_patients_practice_mrn', where: 'p.mrn = ?', values: [q] },
+    { field: 'first', index: 'IDX_patients_practice_first', where: `p.firstName ${LIKE}`, values: [prefix] },
+    { field: 'email', index: 'IDX_patients_practice_email', where: `p.email ${LIKE}`, values: [prefix] },
+    { field: 'exact', index: 'UQ_patients_practice_mrn', where: 'p.mrn = ?', values: [q] },
   );
   const digits = q.replace(/\D/g, '');
   if (digits.length >= 7 && /^[\d\s()+.-]+$/.test(q)) {
     // A North American number typed without the country code still finds +1 numbers.
     const candidates = digits.length === 10 ? [digits, `1${digits}`] : [digits];
-    terms.push({ index: 'IDX_patients_practice_phone', where: `p.phoneDigits IN (${candidates.map(() => '?').join(', ')})`, values: candidates });
+    terms.push({ field: 'exact', index: 'IDX_patients_practice_phone', where: `p.phoneDigits IN (${candidates.map(() => '?').join(', ')})`, values: candidates });
   }
   return terms;
 }
@@ -62,35 +66,153 @@ export function searchCondition(q: string): Brackets {
 }
 
 /**
+ * How a first-name or email term finds its share of a page: `term-index` range-scans the term's own
+ * index and sorts every match by name; `name-order` walks the name index in order, testing the
+ * term on each entry, and stops once it has the page; `prefix-index` reads the term's 3-character
+ * search key in name order (see SEARCH_KEY_COLUMNS), from where the page starts. `auto` picks.
+ */
+export type SearchPagePlan = 'auto' | 'term-index' | 'name-order' | 'prefix-index';
+
+export interface SearchPage {
+  offset: number;
+  limit: number;
+  order: 'ASC' | 'DESC';
+  /** Tests pin a plan to prove every plan gives the same page. */
+  plan?: SearchPagePlan;
+}
+
+/**
+ * What to read for each patient of the page, in the same statement: `select` over alias `p`
+ * (patients) and whatever `joins` adds, with `joins`' positional values.
+ */
+export interface PageColumns {
+  select: string;
+  joins: string;
+  values: unknown[];
+}
+
+export interface SearchResult<R> {
+  /** The page's patient ids, in order. */
+  ids: string[];
+  /** With PageColumns, the page's rows, in order (each also carries `pageId`). */
+  rows: R[];
+  total: number;
+}
+
+/**
  * MySQL/MariaDB: one index range scan per term, merged with UNION, for a search sorted by name.
  * An OR across columns cannot use any one index, and the optimizer then walks the whole practice
  * in name order; at a million patients that is seconds per search instead of milliseconds.
+ *
+ * Broad prefixes are where that gets expensive: "ave" is 15,000 first names to sort for a page of
+ * 25, and as many index entries to count. So:
+ * - the total of a 1–3 character prefix is read from the counts the triggers keep (see
+ *   patient-search-counts.ts), not counted; longer ones are counted live, term by term;
+ * - a first-name or email term then reads whichever is shortest for its c matches: its own index,
+ *   sorting all c (`term-index`); its 3-character search key in name order, about window × k / c
+ *   entries where k patients share the key (`prefix-index`, exactly the page when the search is
+ *   the key itself); or, for 1–2 characters, the name index in order, about window × N / c of the
+ *   practice's N (`name-order`).
+ * Descending pages keep `term-index`: the id tie-break is ascending in both orders, which no index
+ * reads backwards.
  */
-export async function indexedPatientSearch(
+export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiteral>(
   manager: EntityManager,
   practiceId: string,
   q: string,
-  page: { offset: number; limit: number; order: 'ASC' | 'DESC' },
-): Promise<{ ids: string[]; total: number }> {
+  page: SearchPage,
+  columns?: PageColumns,
+): Promise<SearchResult<R>> {
   const terms = searchTerms(q);
   const order = page.order === 'DESC' ? 'DESC' : 'ASC';
-  const sortKey = `lastName ${order}, firstName ${order}, id ASC`;
-  const scan = (term: SearchTerm, columns: string, tail: string) =>
-    `(SELECT ${columns} FROM patients p FORCE INDEX (${term.index}) WHERE p.practiceId = ? AND (${term.where})${tail})`;
-  const values = (term: SearchTerm) => [practiceId, ...term.values];
-
   const window = page.offset + page.limit;
-  const pageSql =
-    `SELECT m.id FROM (${terms.map((t) => scan(t, 'p.id, p.lastName, p.firstName', ` ORDER BY ${sortKey.replace(/(\w+) /g, 'p.$1 ')} LIMIT ${window}`)).join(' UNION ')}) m ` +
-    `ORDER BY m.${sortKey.replace(/, /g, ', m.')} LIMIT ${page.limit} OFFSET ${page.offset}`;
-  const count = countSql(practiceId, terms);
+  const keyed = usesSearchKeys(q);
+  const query = <T>(sql: string, values: unknown[]) => manager.query(sql, values) as Promise<T[]>;
+  const runPage = async (plans: Map<SearchTerm, SearchPagePlan>) => {
+    const rows = await query<R & { pageId: string }>(...pageSql(practiceId, q, terms, plans, order, page, columns));
+    return { ids: rows.map((row) => row.pageId), rows };
+  };
+  const choose = (decide: (term: SearchTerm & { field: 'first' | 'email' }) => SearchPagePlan) => {
+    const plans = new Map<SearchTerm, SearchPagePlan>();
+    for (const term of terms) {
+      if (order !== 'ASC' || (term.field !== 'first' && term.field !== 'email')) continue;
+      const field = term as SearchTerm & { field: 'first' | 'email' };
+      const pinned = page.plan && page.plan !== 'auto' ? page.plan : null;
+      // A pinned plan that cannot apply (no search key for this query) falls back to the term's index.
+      plans.set(term, pinned === 'prefix-index' && !keyed ? 'term-index' : (pinned ?? decide(field)));
+    }
+    return plans;
+  };
+  // One statement counts: each term's live part (from `from` on) and, for `kept`, its kept counts.
+  const counts = async (from: number, kept: string | null): Promise<{ parts: number[]; kept: SearchPrefixCounts }> => {
+    const live = from < terms.length ? countSql(practiceId, terms, from) : { columns: '', values: [] };
+    const keptColumns = keptCountColumns(practiceId, kept);
+    const [row] = await query<Record<string, unknown>>(`SELECT ${[live.columns, keptColumns.sql].filter(Boolean).join(', ')}`, [...live.values, ...keptColumns.values]);
+    return { parts: terms.map((_, t) => (t < from ? 0 : Number(row?.[`t${t}`] ?? 0))), kept: keptCountsFrom(row) };
+  };
 
-  const [rows, counted] = await Promise.all([
-    manager.query(pageSql, terms.flatMap(values)) as Promise<{ id: string }[]>,
-    manager.query(count.sql, count.values) as Promise<{ n: number | string }[]>,
-  ]);
-  return { ids: rows.map((row) => row.id), total: Number(counted[0]?.n ?? 0) };
+  if (usesKeptCounts(q)) {
+    // Totals kept by the triggers; only an MRN equal to the prefix is left to count live.
+    const exact = terms.findIndex((term) => term.field === 'exact');
+    const counted = counts(exact >= 0 ? exact : terms.length, q);
+    // The search key answers a 3-character page whatever the counts; shorter ones need them first.
+    if (keyed) {
+      const [found, { parts, kept }] = await Promise.all([runPage(choose(() => 'prefix-index')), counted]);
+      return { ...found, total: kept.any + sum(parts) };
+    }
+    const { parts, kept } = await counted;
+    const plans = choose((term) => (kept[term.field] ** 2 > window * kept.practiceTotal ? 'name-order' : 'term-index'));
+    return { ...(await runPage(plans)), total: kept.any + sum(parts) };
+  }
+  if (keyed) {
+    // Counted first, with the search key's kept counts: how many patients a term matches, and how
+    // many share its key, decide how its page is read.
+    const { parts, kept: key } = await counts(0, q.slice(0, SEARCH_COUNT_PREFIX_LENGTH));
+    const plans = choose((term) => {
+      const matches = parts[terms.indexOf(term)]!;
+      return matches ** 2 > window * key[term.field] ? 'prefix-index' : 'term-index';
+    });
+    return { ...(await runPage(plans)), total: sum(parts) };
+  }
+  const [found, { parts }] = await Promise.all([runPage(choose(() => 'term-index')), counts(0, null)]);
+  return { ...found, total: sum(parts) };
 }
+
+function pageSql(
+  practiceId: string,
+  q: string,
+  terms: SearchTerm[],
+  plans: Map<SearchTerm, SearchPagePlan>,
+  order: 'ASC' | 'DESC',
+  page: SearchPage,
+  columns?: PageColumns,
+): [string, unknown[]] {
+  const sortKey = `lastName ${order}, firstName ${order}, id ASC`;
+  const scans = terms.map((term) => {
+    const plan = plans.get(term) ?? 'term-index';
+    const key = SEARCH_KEY_COLUMNS.find((k) => k.source === (term.field === 'first' ? 'firstName' : 'email'))!;
+    const index = plan === 'name-order' ? NAME_INDEX : plan === 'prefix-index' ? key.index : term.index;
+    const keyed = plan === 'prefix-index' ? ` AND p.${key.name} = ?` : '';
+    return {
+      sql:
+        `(SELECT p.id, p.lastName, p.firstName FROM patients p FORCE INDEX (${index}) WHERE p.practiceId = ?${keyed} AND (${term.where}) ` +
+        `ORDER BY ${sortKey.replace(/(\w+) /g, 'p.$1 ')} LIMIT ${page.offset + page.limit})`,
+      values: [practiceId, ...(keyed ? [q.slice(0, SEARCH_COUNT_PREFIX_LENGTH)] : []), ...term.values],
+    };
+  });
+  const ids = `SELECT m.id, m.lastName, m.firstName FROM (${scans.map((scan) => scan.sql).join(' UNION ')}) m ` +
+    `ORDER BY m.${sortKey.replace(/, /g, ', m.')} LIMIT ${page.limit} OFFSET ${page.offset}`;
+  const values = scans.flatMap((scan) => scan.values);
+  if (!columns) return [`SELECT pg.id AS pageId FROM (${ids}) pg ORDER BY pg.${sortKey.replace(/, /g, ', pg.')}`, values];
+  // The page's columns in the same round trip: 25 primary-key lookups joined to the page.
+  return [
+    `SELECT pg.id AS pageId, ${columns.select} FROM (${ids}) pg JOIN patients p ON p.id = pg.id AND p.practiceId = ? ${columns.joins} ` +
+      `ORDER BY pg.${sortKey.replace(/, /g, ', pg.')}`,
+    [...values, practiceId, ...columns.values],
+  ];
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /**
  * The exact number of distinct patients matching any term, as a sum over disjoint parts:
@@ -99,14 +221,18 @@ export async function indexedPatientSearch(
  * copy every match into a temporary table to remove duplicates (about twice the time at 10,000
  * matches). `NOT COALESCE(…, FALSE)` keeps a patient whose earlier-term column is NULL (no email,
  * no phone) in the later part: a bare `NOT (p.email LIKE ?)` would be NULL there and drop them.
+ * `from` skips the first terms' own parts (their patients are counted elsewhere) but still
+ * excludes them from the later parts. Column `t<i>` is term i's part; the columns go into a SELECT
+ * with whatever else the same round trip reads.
  */
-export function countSql(practiceId: string, terms: SearchTerm[]): { sql: string; values: unknown[] } {
+export function countSql(practiceId: string, terms: SearchTerm[], from = 0): { columns: string; values: unknown[] } {
   const values: unknown[] = [];
-  const parts = terms.map((term, t) => {
+  const parts = terms.slice(from).map((term, i) => {
+    const t = from + i;
     const earlier = terms.slice(0, t);
     values.push(practiceId, ...term.values, ...earlier.flatMap((e) => e.values));
     const exclusions = earlier.map((e) => ` AND NOT COALESCE((${e.where}), FALSE)`).join('');
-    return `(SELECT COUNT(*) FROM patients p FORCE INDEX (${term.index}) WHERE p.practiceId = ? AND (${term.where})${exclusions})`;
+    return `(SELECT COUNT(*) FROM patients p FORCE INDEX (${term.index}) WHERE p.practiceId = ? AND (${term.where})${exclusions}) AS t${t}`;
   });
-  return { sql: `SELECT ${parts.join(' + ')} AS n`, values };
+  return { columns: parts.join(', '), values };
 }

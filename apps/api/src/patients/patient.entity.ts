@@ -4,7 +4,8 @@ import { idColumn, timestampColumn } from '../database/columns';
 /** Chart demographics. ResetDesk reads this row; only the seed and imports write it. */
 @Entity('patients')
 @Index('UQ_patients_practice_mrn', ['practiceId', 'mrn'], { unique: true })
-@Index('IDX_patients_practice_last_first', ['practiceId', 'lastName', 'firstName'])
+// `id` before `email`: name order with the id tie-break straight from the index (see patient-search.ts).
+@Index('IDX_patients_practice_last_first', ['practiceId', 'lastName', 'firstName', 'id', 'email'])
 @Index('IDX_patients_practice_first', ['practiceId', 'firstName', 'lastName'])
 @Index('IDX_patients_practice_email', ['practiceId', 'email', 'lastName', 'firstName'])
 @Index('IDX_patients_practice_phone', ['practiceId', 'phoneDigits'])

@@ -24,7 +24,8 @@ import { chartChecksum } from './chart-checksum';
 import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
 import { indexedPatientSearch, searchCondition } from './patient-search';
-import { derivePortalStatus, joinPortalState, portalStatusCondition } from './portal-status';
+import { readSearchPrefixCounts } from './patient-search-counts';
+import { derivePortalStatus, joinPortalState, portalStateJoinsSql, portalStatusCondition } from './portal-status';
 
 export const PATIENT_SORTABLE = ['id', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone'] as const;
 export const PATIENT_FILTERS = ['q', 'portalStatus', 'dateOfBirth', 'id'] as const;
@@ -81,18 +82,26 @@ export class PatientsService {
       if (sort.field !== 'id') qb.addOrderBy('p.id', 'ASC');
     };
 
-    // The search box alone, sorted by name: the front desk's everyday query gets the index path.
+    // The search box alone, sorted by name: the front desk's everyday query gets the index path,
+    // page and columns in one statement.
     if (q && this.uow.isMysql && !ids && !portalStatus && !dateOfBirth && sort.field === 'lastName') {
-      const found = await indexedPatientSearch(this.uow.dataSource.manager, this.tenant.practiceId, q, { offset: query.offset, limit: query.limit, order: sort.order });
-      if (found.ids.length === 0) return { items: [], total: found.total };
-      qb.andWhere('p.id IN (:...pageIds)', { pageIds: found.ids });
-      orderBy();
-      const rows = await selectListColumns(qb).getRawMany<PatientRow>();
-      return { items: rows.map(toListItem), total: found.total };
+      const found = await indexedPatientSearch<PatientRow>(
+        this.uow.dataSource.manager,
+        this.tenant.practiceId,
+        q,
+        { offset: query.offset, limit: query.limit, order: sort.order },
+        { select: LIST_COLUMNS_SQL, joins: portalStateJoinsSql('p'), values: [new Date()] },
+      );
+      return { items: found.rows.map(toListItem), total: found.total };
     }
 
     if (q) qb.andWhere(searchCondition(q));
-    const total = await qb.getCount();
+    // The whole practice, unfiltered: MySQL's kept count, not a walk over every patient.
+    const unfiltered = !q && !ids && !portalStatus && !dateOfBirth;
+    const total =
+      unfiltered && this.uow.isMysql
+        ? (await readSearchPrefixCounts(this.uow.dataSource.manager, this.tenant.practiceId, null)).practiceTotal
+        : await qb.getCount();
     orderBy();
     const rows = await selectListColumns(qb).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
     return { items: rows.map(toListItem), total };
@@ -195,6 +204,11 @@ export class PatientsService {
 export function effectiveInvitationStatus(invitation: RegistrationInvitation): InvitationView['status'] {
   return invitation.status === 'pending' && invitation.expiresAt.getTime() <= Date.now() ? 'expired' : invitation.status;
 }
+
+/** selectListColumns as plain SQL, for the indexed search's single statement. */
+const LIST_COLUMNS_SQL =
+  'p.id AS p_id, p.mrn AS p_mrn, p.firstName AS p_firstName, p.lastName AS p_lastName, p.dateOfBirth AS p_dateOfBirth, p.email AS p_email, ' +
+  'p.phone AS p_phone, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId';
 
 function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import('typeorm').SelectQueryBuilder<T>) {
   return qb
