@@ -23,12 +23,16 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.set('trust proxy', /^\d+$/.test(config.trustProxy) ? Number(config.trustProxy) : config.trustProxy);
   app.disable('x-powered-by');
+  // API answers carry patient data and are never cached (below), so an ETag would only cost a hash.
+  app.set('etag', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     (req as unknown as { id: string }).id = requestId;
     res.setHeader('X-Request-Id', requestId);
+    // Patient data must not linger in a shared front-desk browser's cache.
+    if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
     RequestContext.run({ requestId, ip: req.ip ?? null, userAgent: req.header('user-agent') ?? null }, next);
   });
   app.use(

@@ -57,6 +57,13 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
   after(async () => t?.close());
 
   describe('getList', () => {
+    it('is never cached: Cache-Control no-store and no ETag on patient data', async () => {
+      const response = await desk.get('/api/patients').query({ filter: JSON.stringify({ q: 'a' }), range: '[0,4]' });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.equal(response.headers.etag, undefined);
+    });
+
     it('pages through every patient with the total from Content-Range', async () => {
       const perPage = 25;
       const seen: string[] = [];

@@ -61,9 +61,20 @@ async function request(url: string, init: RequestInit = {}): Promise<Response> {
   }
 }
 
+/**
+ * Lets go of an answer whose body is not needed. API answers are `no-store`, so the browser keeps
+ * an unread body (and its connection) open until the page reads or cancels it.
+ */
+async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
 async function fetchMe(): Promise<StaffUser | null> {
   const response = await request(`${API_URL}/auth/me`);
-  if (response.status === 401) return null;
+  if (response.status === 401) {
+    await discardBody(response);
+    return null;
+  }
   if (!response.ok) throw await errorFromResponse(response);
   return (await response.json()) as StaffUser;
 }
@@ -104,7 +115,7 @@ export const authProvider: AuthProvider = {
     storage.remove(SIGNED_IN_FLAG);
     if (hadSession) {
       try {
-        await request(`${API_URL}/auth/logout`, { method: 'POST' });
+        await discardBody(await request(`${API_URL}/auth/logout`, { method: 'POST' }));
       } catch {
         // The session may already be gone (expired); signing out locally is enough.
       }
