@@ -3,11 +3,13 @@
  *
  * Resets through the HTTP API (the real server in a child process, on a fresh MariaDB database)
  * against the same transaction hand-written with mysql2 (the floor), and prints throughput,
- * latency percentiles and the ratio. Targets: >= 300 resets/s, p95 < 50 ms, >= 0.6 of the floor.
+ * latency percentiles and the ratio. In between, the floor behind a bare node:http server shows
+ * what HTTP alone costs on this machine: the ceiling any API's ratio can reach.
+ * Targets: >= 300 resets/s, p95 < 50 ms, >= 0.6 of the floor.
  */
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
-import { createHash, createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -18,7 +20,8 @@ import { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { seedDemo, seedId, DEMO_PASSWORD } from '../src/seed/demo-seed';
-import { LoadRequest, runHttpLoad } from './support/http-load';
+import { LoadRequest, LoadRun, runHttpLoad } from './support/http-load';
+import { BENCH_APP_SECRET as APP_SECRET, createFloorPool, floorReset } from './support/reset-floor';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -29,7 +32,6 @@ const RESETS = arg('resets', 2000);
 const CONCURRENCY = arg('concurrency', 16);
 const PATIENTS = arg('patients', 2000);
 const SERVER_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
-const APP_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -86,84 +88,24 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-/**
- * The reset transaction, statement for statement as the API sends it (see PatientDeskActionRunner,
- * PortalAccountResetService, RegistrationInvitationIssuer, AuditLogService), straight on mysql2:
- * what the database and the driver alone cost. Connections are READ COMMITTED per session, as the
- * API's are.
- */
-async function floorReset(pool: mysql.Pool, practiceId: string, staffId: string, patientId: string): Promise<void> {
-  // As UnitOfWork does: a deadlock victim is run again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await floorResetOnce(pool, practiceId, staffId, patientId);
-    } catch (error) {
-      if (attempt >= 3 || (error as { errno?: number }).errno !== 1213) throw error;
-    }
-  }
-}
-
-async function floorResetOnce(pool: mysql.Pool, practiceId: string, staffId: string, patientId: string): Promise<void> {
-  const connection = await pool.getConnection();
+/** The floor's transaction behind a bare node:http server in a child process, loaded like the API. */
+async function measureBareHttpFloor(databaseUrl: string, practiceId: string, staffId: string, targets: string[]): Promise<{ run: LoadRun; cpuPerReset: number | null; failures: number }> {
+  const child = fork(join(__dirname, 'support/floor-http-server.js'), [], {
+    env: { ...process.env, FLOOR_DATABASE_URL: databaseUrl, FLOOR_PRACTICE_ID: practiceId, FLOOR_STAFF_ID: staffId, FLOOR_CONCURRENCY: String(CONCURRENCY) },
+  });
   try {
-    await connection.query('START TRANSACTION');
-    const now = new Date();
-    const [[state]] = (await connection.query(
-      `SELECT p.*, a.id AS a_id, a.username AS a_username, a.status AS a_status, i.id AS i_id, i.expiresAt AS i_expiresAt,
-         (SELECT COUNT(*) FROM password_reset_requests r WHERE r.patientId = p.id AND r.status = 'pending') AS pendingPasswordResets
-       FROM patients p
-       LEFT JOIN portal_accounts a ON a.patientId = p.id AND a.openMarker = 1
-       LEFT JOIN registration_invitations i ON i.patientId = p.id AND i.pendingMarker = 1
-       WHERE p.practiceId = ? AND p.id = ? FOR UPDATE`,
-      [practiceId, patientId],
-    )) as any;
-    const [entriesBefore] = await connection.query('SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [patientId, practiceId]);
-    const before = createHash('sha256').update(JSON.stringify([state.mrn, state.email, entriesBefore])).digest('hex');
-    if (state.a_id) {
-      await connection.query(
-        "UPDATE portal_accounts SET status = 'closed', openMarker = NULL, closeReason = 'reset', closedAt = ?, passwordHash = NULL, securityQuestion = NULL, securityAnswerHash = NULL, updatedAt = ? WHERE id = ?",
-        [now, now, state.a_id],
-      );
-      await connection.query('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [now, state.a_id]);
-    }
-    if (Number(state.pendingPasswordResets)) {
-      await connection.query("UPDATE password_reset_requests SET status = 'revoked', revokedAt = ? WHERE patientId = ? AND practiceId = ? AND status = 'pending'", [now, patientId, practiceId]);
-    }
-    if (state.i_id) {
-      await connection.query("UPDATE registration_invitations SET status = 'revoked', pendingMarker = NULL, revokedAt = ? WHERE id = ?", [now, state.i_id]);
-    }
-    const invitationId = randomUUID();
-    const token = randomBytes(32).toString('base64url');
-    const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await connection.query(
-      'INSERT INTO registration_invitations (id, practiceId, patientId, tokenHash, pinHash, status, pendingMarker, sentTo, expiresAt, failedAttempts, verifiedAt, verifiedBy, usedAt, revokedAt, lockedAt, portalAccountId, createdByStaffId, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [invitationId, practiceId, patientId, createHash('sha256').update(token).digest('hex'), createHmac('sha256', APP_SECRET).update(pin).digest('hex'), 'pending', 1, state.email, new Date(now.getTime() + 72 * 3600_000), 0, null, null, null, null, null, null, staffId, now],
-    );
-    await connection.query(
-      'INSERT INTO outbox_messages (id, practiceId, patientId, channel, template, toAddress, subjectType, subjectId, sealedSecret, status, attempts, maxAttempts, nextAttemptAt, claimedUntil, lastError, subject, providerMessageId, sentAt, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [randomUUID(), practiceId, patientId, 'email', 'registration-email', state.email, 'registration_invitation', invitationId, token, 'queued', 0, 8, now, null, null, null, null, null, now, now],
-    );
-    const [chartAfter] = (await connection.query(
-      'SELECT p.*, e.id AS e_id, e.kind AS e_kind, e.description AS e_description FROM patients p LEFT JOIN clinical_entries e ON e.patientId = p.id AND e.practiceId = p.practiceId WHERE p.id = ? AND p.practiceId = ?',
-      [patientId, practiceId],
-    )) as any;
-    const after = createHash('sha256').update(JSON.stringify([chartAfter[0].mrn, chartAfter[0].email, entriesBefore])).digest('hex');
-    if (after !== before) throw new Error('checksum changed');
-    const [[head]] = (await connection.query('SELECT * FROM audit_chain_heads WHERE practiceId = ? FOR UPDATE', [practiceId])) as any;
-    const seq = head.lastSeq + 1;
-    const details = JSON.stringify({ before, after, invitationId });
-    const hash = createHash('sha256').update(JSON.stringify([practiceId, seq, details, head.lastHash])).digest('hex');
-    await connection.query(
-      'INSERT INTO audit_events (id, practiceId, seq, action, actorType, actorId, actorName, patientId, reason, details, ip, userAgent, createdAt, hash, prevHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [randomUUID(), practiceId, seq, 'portal.reset', 'staff', staffId, 'Bench', patientId, 'forgot_credentials', details, '127.0.0.1', 'bench', now, hash, head.lastHash],
-    );
-    await connection.query('UPDATE audit_chain_heads SET lastSeq = ?, lastHash = ? WHERE practiceId = ?', [seq, hash, practiceId]);
-    await connection.query('COMMIT');
-  } catch (error) {
-    await connection.query('ROLLBACK');
-    throw error;
+    const [port] = (await once(child, 'message')) as [number];
+    const url = `http://127.0.0.1:${port}`;
+    const request = (id: string): LoadRequest => ({ method: 'POST', path: `/api/patients/${id}/portal-reset`, headers: { 'content-type': 'application/json' }, body: '{}' });
+    await runHttpLoad(url, targets.slice(0, 100).map(request), { concurrency: CONCURRENCY });
+    let failures = 0;
+    const cpuBefore = processCpuMs(child.pid);
+    const run = await runHttpLoad(url, targets.map(request), { concurrency: CONCURRENCY, onResponse: (response) => void (response.status === 201 || failures++) });
+    const cpuPerReset = cpuBefore === null ? null : (processCpuMs(child.pid)! - cpuBefore) / targets.length;
+    return { run, cpuPerReset, failures: failures + run.errors.length };
   } finally {
-    connection.release();
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
   }
 }
 
@@ -238,9 +180,9 @@ async function main(): Promise<void> {
     await once(server.child, 'exit');
     server = null;
 
-    const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: CONCURRENCY, timezone: 'Z', dateStrings: ['DATE'] });
-    pool.pool.on('connection', (connection) => void connection.promise().query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
     const staffId = seedId('staff', 'desk@maplegrove.test');
+    const bare = await measureBareHttpFloor(databaseUrl, practiceId, staffId, targets);
+    const pool = createFloorPool(databaseUrl, CONCURRENCY);
     await runPool(targets.slice(0, 100), CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
     const floorLocks = await rowLockWaits(admin);
     started = performance.now();
@@ -251,12 +193,18 @@ async function main(): Promise<void> {
 
     console.log('');
     const api = summary('HTTP API (NestJS)', apiLatencies, apiSeconds);
+    const bareRun = summary('floor over bare node:http', bare.run.latencies, bare.run.wallSeconds);
     const floor = summary('floor (mysql2 by hand)', floorLatencies, floorSeconds);
     const ratio = api.rate / floor.rate;
     console.log('');
     // Where the time goes: every audited change of a practice queues on its audit chain-head row.
     console.log(`row-lock wait per reset: API ${apiLockWait.toFixed(1)} ms, floor ${floorLockWait.toFixed(1)} ms (InnoDB, mostly the practice's audit chain head)`);
     if (apiCpuPerReset !== null) console.log(`API process CPU per reset: ${apiCpuPerReset.toFixed(2)} ms`);
+    if (bare.cpuPerReset !== null) console.log(`bare node:http server CPU per reset: ${bare.cpuPerReset.toFixed(2)} ms`);
+    // The most any HTTP server reaches here: the transport's own cost on a machine the load
+    // client and MariaDB share.
+    console.log(`ratio bare node:http/floor: ${(bareRun.rate / floor.rate).toFixed(2)} (the ceiling for any HTTP API on this machine)`);
+    failures += bare.failures;
     console.log(`load average: ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${cpus().length} cores`);
     console.log('');
     console.log(`failed requests: ${failures}`);
