@@ -31,6 +31,10 @@ const USAGE = `Usage: npm run bench:search -- [options]
                     a pathological plan ends the run instead of taking hours (default 60)
   --timeout S       a request unanswered after S seconds fails (default 30)
   --json FILE       also write the results as JSON
+  --buffer-pool-mb N  run with innodb_buffer_pool_size at N MB, as the README asks of a server
+                    holding this many patients (about 1 GB per million), and put the server's own
+                    value back afterwards; needs a user allowed to SET GLOBAL. Without it the run
+                    uses the server as it is, and a pool smaller than the indexes shows disk reads.
   --keep            keep the database afterwards (its URL is printed)
   --reuse NAME      measure an existing database kept by an earlier --keep run, skipping the load
 Server: BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306); the user must be allowed to create databases.`;
@@ -239,6 +243,7 @@ async function main(): Promise<number> {
     json: 'string',
     keep: 'flag',
     reuse: 'string',
+    'buffer-pool-mb': 'count',
   });
   if (args.help) {
     console.log(USAGE);
@@ -253,8 +258,11 @@ async function main(): Promise<number> {
   const reuse = args.string('reuse', '');
   const keep = args.flag('keep') || !!reuse;
   const jsonFile = args.string('json', '');
+  const bufferPoolMb = args.count('buffer-pool-mb', 0, 0);
 
   const db = reuse ? await openBenchDatabase(reuse) : await createBenchDatabase('search');
+  const serverPoolMb = db.server.bufferPoolMb;
+  if (bufferPoolMb) await setBufferPool(db, bufferPoolMb);
   let dropped = false;
   const cleanUpDatabase = async () => {
     if (keep || dropped) return;
@@ -265,12 +273,14 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.log('\nInterrupted.' + (keep ? ` Database kept: ${db.name}` : ' Dropping the bench database.'));
-      void cleanUpDatabase().finally(() => process.exit(130));
+      const restore = bufferPoolMb ? setBufferPool(db, serverPoolMb) : Promise.resolve();
+      void restore.then(cleanUpDatabase).finally(() => process.exit(130));
     });
   }
 
   console.log('ResetDesk search benchmark');
-  console.log(`  server:      MySQL ${db.server.version} at ${BENCH_MYSQL_URL.replace(/\/\/[^@]*@/, '//')} (innodb_buffer_pool_size ${db.server.bufferPoolMb.toFixed(0)} MB)`);
+  const pool = bufferPoolMb ? `${bufferPoolMb} MB for this run, ${serverPoolMb.toFixed(0)} MB restored afterwards` : `${serverPoolMb.toFixed(0)} MB`;
+  console.log(`  server:      MySQL ${db.server.version} at ${BENCH_MYSQL_URL.replace(/\/\/[^@]*@/, '//')} (innodb_buffer_pool_size ${pool})`);
   console.log(`  database:    ${db.name}${keep ? ' (kept afterwards)' : ' (dropped afterwards)'}`);
   console.log(`  machine:     ${cpus().length} CPU, Node ${process.versions.node}, load average ${loadNow()}`);
   console.log(
@@ -432,8 +442,20 @@ async function main(): Promise<number> {
     return failed || noMatch.length ? 1 : 0;
   } finally {
     await bench.close();
+    if (bufferPoolMb) await setBufferPool(db, serverPoolMb);
     if (keep) await db.close();
     else await cleanUpDatabase();
+  }
+}
+
+/** Resizes the server's buffer pool (a dynamic variable) and waits until the resize is done. */
+async function setBufferPool(db: BenchDatabase, mb: number): Promise<void> {
+  await db.sql.query('SET GLOBAL innodb_buffer_pool_size = ?', [Math.round(mb * 1024 * 1024)]);
+  for (let i = 0; i < 600; i++) {
+    const [rows] = await db.sql.query<import('mysql2').RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'");
+    const status = String(rows[0]?.Value ?? '');
+    if (!status || /completed|finished/i.test(status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
