@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert, Box, Button, Card, CardContent, CircularProgress, TextField, Typography } from '@mui/material';
-import { useLogin, useNotify } from 'react-admin';
+import { useLogin } from 'react-admin';
 
 import { takeSessionExpiredFlag } from '../providers/authProvider';
 import { SESSION_EXPIRED_MESSAGE, errorMessage } from '../providers/http';
@@ -8,21 +8,22 @@ import { SESSION_EXPIRED_MESSAGE, errorMessage } from '../providers/http';
 /** Staff sign-in: fields "Email" and "Password", button "Sign in". */
 export const LoginPage = () => {
   const login = useLogin();
-  const notify = useNotify();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
-  const notified = useRef(false);
+  const [expired, setExpired] = useState(false);
+  const checked = useRef(false);
 
   useEffect(() => {
     document.title = 'Sign in · ResetDesk';
-    // A page load that found the session gone (idle timeout) says so once.
-    if (!notified.current && takeSessionExpiredFlag()) {
-      notified.current = true;
-      notify(SESSION_EXPIRED_MESSAGE, { type: 'warning' });
+    // A page load that found the session gone (idle timeout) says so on the page, not in a
+    // toast that vanishes: someone coming back to the desk must see why they were signed out.
+    if (!checked.current) {
+      checked.current = true;
+      if (takeSessionExpiredFlag()) setExpired(true);
     }
-  }, [notify]);
+  }, []);
 
   const handleSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -60,6 +61,11 @@ export const LoginPage = () => {
             {error && (
               <Alert severity="error" id="login-error" role="alert" sx={{ mb: 2 }}>
                 {error}
+              </Alert>
+            )}
+            {expired && !error && (
+              <Alert severity="warning" role="status" sx={{ mb: 2 }}>
+                {SESSION_EXPIRED_MESSAGE}
               </Alert>
             )}
             <TextField
