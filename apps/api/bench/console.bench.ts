@@ -7,6 +7,7 @@ import { Browser, BrowserContext, chromium, Response } from 'playwright-core';
 import { BenchArgs } from './support/bench-args';
 import { BENCH_MYSQL_URL, createBenchDatabase, signInCookie, startBenchApp } from './support/bench-app';
 import { loadBenchPatients } from './support/patient-loader';
+import { printTable } from './support/print-table';
 
 /**
  * `npm run bench:console [-- --patients 100000 --runs 5 --keep]`
@@ -150,14 +151,6 @@ async function timePatientList(context: BrowserContext, baseUrl: string, cache: 
     listServerMs = timing.responseStart - timing.requestStart;
   }
   return { run: { cache, ttiMs, listResponseEndMs, listServerMs }, page: tab };
-}
-
-function printTable(headers: string[], rows: string[][], rightAligned: Set<number>): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(line(headers));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
 }
 
 function median(values: number[]): number {

@@ -9,6 +9,7 @@ import { BENCH_MYSQL_URL, BenchDatabase, createBenchDatabase, openBenchDatabase,
 import type { LoadJob, LoadOutcome } from './support/load-worker';
 import { LoadResult, SearchablePatient, loadBenchPatients, samplePatients } from './support/patient-loader';
 import { CapturedQuery, ExecutedPlan, ExplainRow, SqlCapture, analyze, explain, inlineSql } from './support/sql-capture';
+import { printTable } from './support/print-table';
 
 /**
  * `npm run bench:search [-- --patients 1000000 --requests 300 --concurrency 4 --keep]`
@@ -145,14 +146,6 @@ function planFindings(rows: ExplainRow[], executed: ExecutedPlan | null, practic
 }
 
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-
-function printTable(headers: string[], rows: string[][], rightAligned: Set<number>): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(line(headers));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-}
 
 /** One line per plan row, every EXPLAIN column but possible_keys (that one is in the --json output). */
 function printExplain(rows: ExplainRow[]): void {

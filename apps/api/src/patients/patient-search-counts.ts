@@ -87,13 +87,13 @@ export interface SearchPrefixCounts {
  * to ride along in another statement's select list; read back with keptCountsFrom.
  */
 export function keptCountColumns(practiceId: string, prefix: string | null): { sql: string; values: unknown[] } {
-  const lookup = (alias: string, field: string, length: number | null) =>
-    `COALESCE((SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = ? AND c.field = '${field}' AND c.prefixLength = ${length === null ? 0 : '? AND c.prefix = ?'}), 0) AS ${alias}`;
-  const columns = [lookup('keptPracticeTotal', 'any', null)];
+  const lookup = (alias: string, field: string, ofPrefix: boolean) =>
+    `COALESCE((SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = ? AND c.field = '${field}' AND c.prefixLength = ${ofPrefix ? '? AND c.prefix = ?' : 0}), 0) AS ${alias}`;
+  const columns = [lookup('keptPracticeTotal', 'any', false)];
   const values: unknown[] = [practiceId];
   if (prefix) {
     for (const field of ['any', 'first', 'email'] as const) {
-      columns.push(lookup(`kept_${field}`, field, prefix.length));
+      columns.push(lookup(`kept_${field}`, field, true));
       values.push(practiceId, prefix.length, prefix);
     }
   }

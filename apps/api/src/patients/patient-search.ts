@@ -132,14 +132,13 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
     const rows = await query<R & { pageId: string }>(...pageSql(practiceId, q, terms, plans, order, page, columns));
     return { ids: rows.map((row) => row.pageId), rows };
   };
+  const pinned = page.plan && page.plan !== 'auto' ? page.plan : null;
   const choose = (decide: (term: SearchTerm & { field: 'first' | 'email' }) => SearchPagePlan) => {
     const plans = new Map<SearchTerm, SearchPagePlan>();
     for (const term of terms) {
       if (order !== 'ASC' || (term.field !== 'first' && term.field !== 'email')) continue;
-      const field = term as SearchTerm & { field: 'first' | 'email' };
-      const pinned = page.plan && page.plan !== 'auto' ? page.plan : null;
       // A pinned plan that cannot apply (no search key for this query) falls back to the term's index.
-      plans.set(term, pinned === 'prefix-index' && !keyed ? 'term-index' : (pinned ?? decide(field)));
+      plans.set(term, pinned === 'prefix-index' && !keyed ? 'term-index' : (pinned ?? decide(term as SearchTerm & { field: 'first' | 'email' })));
     }
     return plans;
   };

@@ -205,18 +205,13 @@ export function effectiveInvitationStatus(invitation: RegistrationInvitation): I
   return invitation.status === 'pending' && invitation.expiresAt.getTime() <= Date.now() ? 'expired' : invitation.status;
 }
 
-/** selectListColumns as plain SQL, for the indexed search's single statement. */
+/** The list item's columns (read back by toListItem), for the query builder and the indexed search's single statement alike. */
 const LIST_COLUMNS_SQL =
   'p.id AS p_id, p.mrn AS p_mrn, p.firstName AS p_firstName, p.lastName AS p_lastName, p.dateOfBirth AS p_dateOfBirth, p.email AS p_email, ' +
   'p.phone AS p_phone, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId';
 
 function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import('typeorm').SelectQueryBuilder<T>) {
-  return qb
-    .select(['p.id', 'p.mrn', 'p.firstName', 'p.lastName', 'p.dateOfBirth', 'p.email', 'p.phone'])
-    .addSelect('pa.status', 'accountStatus')
-    .addSelect('pa.username', 'accountUsername')
-    .addSelect('pa.lastLoginAt', 'accountLastLoginAt')
-    .addSelect('ri.id', 'invitationId');
+  return qb.select(LIST_COLUMNS_SQL);
 }
 
 function isCalendarDate(value: string): boolean {
