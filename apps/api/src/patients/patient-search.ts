@@ -17,6 +17,8 @@ interface SearchTerm {
 }
 
 const LIKE = `LIKE ? ${LIKE_ESCAPE}`;
+/** What names never hold and MRNs, phones and emails do (see indexedPatientSearch). */
+const LIKELY_NARROW = /[\d@.]/;
 const NAME_INDEX = 'IDX_patients_practice_last_first';
 const likePrefix = (value: string) => `${escapeLike(value)}%`;
 
@@ -181,14 +183,24 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
     return { ...(await runPage(plans)), total: kept.any + sum(parts) };
   }
   if (keyed) {
-    // Counted first, with the search key's kept counts: how many patients a term matches, and how
-    // many share its key, decide how its page is read.
-    const { parts, kept: key } = await counts(0, q.slice(0, SEARCH_COUNT_PREFIX_LENGTH));
-    const plans = choose((term) => {
-      const matches = parts[terms.indexOf(term)]!;
-      return matches ** 2 > window * key[term.field] ? 'prefix-index' : 'term-index';
-    });
-    return { ...(await runPage(plans)), total: sum(parts) };
+    // How many patients a term matches, and how many share its search key, decide how its page is
+    // read: so these are counted first, with the key's kept counts.
+    const key = q.slice(0, SEARCH_COUNT_PREFIX_LENGTH);
+    const decide = ({ parts, kept }: { parts: number[]; kept: SearchPrefixCounts }) =>
+      choose((term) => (parts[terms.indexOf(term)]! ** 2 > window * kept[term.field] ? 'prefix-index' : 'term-index'));
+    if (LIKELY_NARROW.test(q)) {
+      // A digit, "@" or "." is an MRN, a phone or an email: narrow for every term, almost always.
+      // So the page is read by each term's own index together with the counts, and read again
+      // only when the counts show a term was broad after all.
+      const guessed = choose(() => 'term-index');
+      const found = await runPageWithCounts(guessed, 0, key);
+      const plans = decide(found.counts);
+      const total = sum(found.counts.parts);
+      if ([...plans].every(([term, plan]) => plan === guessed.get(term))) return { ids: found.ids, rows: found.rows, total };
+      return { ...(await runPage(plans)), total };
+    }
+    const counted = await counts(0, key);
+    return { ...(await runPage(decide(counted))), total: sum(counted.parts) };
   }
   const { ids, rows, counts: { parts } } = await runPageWithCounts(choose(() => 'term-index'), 0, null);
   return { ids, rows, total: sum(parts) };

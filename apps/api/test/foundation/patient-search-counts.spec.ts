@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { Patient } from '../../src/patients/patient.entity';
-import { SearchPagePlan, indexedPatientSearch, searchCondition } from '../../src/patients/patient-search';
+import { SearchPage, SearchPagePlan, indexedPatientSearch, searchCondition } from '../../src/patients/patient-search';
 import { SEARCH_COUNT_TABLE, rebuildSearchCountsSql, usesKeptCounts } from '../../src/patients/patient-search-counts';
 import { MAPLE_DESK, StaffClient } from '../support/staff-client';
 import { MAPLE_GROVE_ID, RIVERSIDE_ID } from '../support/staff-fixtures';
@@ -61,6 +61,19 @@ async function prefixesOf(dataSource: DataSource, practiceId: string): Promise<s
 
 async function liveCount(dataSource: DataSource, practiceId: string, q: string): Promise<number> {
   return dataSource.createQueryBuilder(Patient, 'p').where('p.practiceId = :practiceId', { practiceId }).andWhere(searchCondition(q)).getCount();
+}
+
+/** Runs one search on its own connection and returns the SQL statements it sent. */
+async function searchCountingStatements(dataSource: DataSource, q: string, page: SearchPage) {
+  const statements: string[] = [];
+  const runner = dataSource.createQueryRunner();
+  const query = runner.query.bind(runner);
+  runner.query = ((sql: string, values?: unknown[]) => (statements.push(sql), query(sql, values))) as typeof runner.query;
+  try {
+    return { found: await indexedPatientSearch(runner.manager, MAPLE_GROVE_ID, q, page), statements };
+  } finally {
+    await runner.release();
+  }
 }
 
 async function livePage(dataSource: DataSource, practiceId: string, q: string, limit: number): Promise<string[]> {
@@ -158,20 +171,29 @@ describe('kept search counts on MariaDB/MySQL', { skip: mysqlSkip }, () => {
 
   it('answer a page past the last match with no rows and still the exact total, from one statement', async () => {
     for (const q of ['Avi', 'De', 'De La', 'Straße', 'ana.avila@', 'nobody']) {
-      const statements: string[] = [];
-      const runner = t.dataSource.createQueryRunner();
-      const query = runner.query.bind(runner);
-      runner.query = ((sql: string, values?: unknown[]) => (statements.push(sql), query(sql, values))) as typeof runner.query;
-      try {
-        const found = await indexedPatientSearch(runner.manager, MAPLE_GROVE_ID, q, { offset: 500, limit: 25, order: 'ASC' });
-        assert.deepEqual(found.ids, [], `ids for ${JSON.stringify(q)}`);
-        assert.equal(found.total, await liveCount(t.dataSource, MAPLE_GROVE_ID, q), `total for ${JSON.stringify(q)}`);
-        // A 3-letter key, and a search no key answers, are read with their counts; the others
-        // count first, because the counts choose how the page is read.
-        if (['Avi', 'De La', 'Straße'].includes(q)) assert.equal(statements.length, 1, `statements for ${JSON.stringify(q)}`);
-      } finally {
-        await runner.release();
-      }
+      const { found, statements } = await searchCountingStatements(t.dataSource, q, { offset: 500, limit: 25, order: 'ASC' });
+      assert.deepEqual(found.ids, [], `ids for ${JSON.stringify(q)}`);
+      assert.equal(found.total, await liveCount(t.dataSource, MAPLE_GROVE_ID, q), `total for ${JSON.stringify(q)}`);
+      // A 3-letter key, a search no key answers and a likely MRN, phone or email are read with
+      // their counts; the others count first, because the counts choose how the page is read.
+      const expected = ['De', 'nobody'].includes(q) ? 2 : 1;
+      assert.equal(statements.length, expected, `statements for ${JSON.stringify(q)}`);
+    }
+  });
+
+  it('read a dotted search that proves broad again, in the plan its counts choose, with the same page and total', async () => {
+    const bulk = Array.from({ length: 60 }, (_, i) => ({ firstName: 'Bulk', lastName: `Dotted${String(i).padStart(2, '0')}`, email: `bulk.${i}@example.com` }));
+    const ids = await insert(t.dataSource, MAPLE_GROVE_ID, bulk);
+    try {
+      const { found, statements } = await searchCountingStatements(t.dataSource, 'bulk.', { offset: 0, limit: 10, order: 'ASC' });
+      assert.deepEqual(found.ids, await livePage(t.dataSource, MAPLE_GROVE_ID, 'bulk.', 10));
+      assert.equal(found.total, 60);
+      // First by each term's own index with the counts; then, 60 of the 60 sharing "bul" being a
+      // broad match for a page of 10, by the email search key.
+      assert.equal(statements.length, 2);
+      assert.match(statements[1]!, /FORCE INDEX \(IDX_patients_practice_email_prefix\)/);
+    } finally {
+      await t.dataSource.query(`DELETE FROM patients WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
     }
   });
 
