@@ -17,8 +17,11 @@ interface SearchTerm {
 }
 
 const LIKE = `LIKE ? ${LIKE_ESCAPE}`;
-/** What names never hold and MRNs, phones and emails do (see indexedPatientSearch). */
-const LIKELY_NARROW = /[\d@.]/;
+/**
+ * What names never hold and MRNs, phones and most email searches do (see indexedPatientSearch).
+ * Not ".": "charlotte." is the start of thousands of emails.
+ */
+const LIKELY_NARROW = /[\d@]/;
 const NAME_INDEX = 'IDX_patients_practice_last_first';
 const likePrefix = (value: string) => `${escapeLike(value)}%`;
 
@@ -139,9 +142,9 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
   // search, which on a busy 2-core machine is worth more than running the two side by side.
   const runPageWithCounts = async (plans: Map<SearchTerm, SearchPagePlan>, from: number, kept: string | null) => {
     const head = countColumns(from, kept);
-    const rows = await query<R & { pageId: string | null } & Record<string, unknown>>(...pageSql(practiceId, q, terms, plans, order, page, columns, head));
-    const found = rows.filter((row): row is R & { pageId: string } & Record<string, unknown> => row.pageId !== null);
-    return { ids: found.map((row) => row.pageId), rows: found as R[] & { pageId: string }[], counts: countsFrom(rows[0], from) };
+    const rows = await query<R & { pageId: string | null }>(...pageSql(practiceId, q, terms, plans, order, page, columns, head));
+    const found = rows.filter((row): row is R & { pageId: string } => row.pageId !== null);
+    return { ids: found.map((row) => row.pageId), rows: found, counts: countsFrom(rows[0], from) };
   };
   const pinned = page.plan && page.plan !== 'auto' ? page.plan : null;
   const choose = (decide: (term: SearchTerm & { field: 'first' | 'email' }) => SearchPagePlan) => {
@@ -189,7 +192,7 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
     const decide = ({ parts, kept }: { parts: number[]; kept: SearchPrefixCounts }) =>
       choose((term) => (parts[terms.indexOf(term)]! ** 2 > window * kept[term.field] ? 'prefix-index' : 'term-index'));
     if (LIKELY_NARROW.test(q)) {
-      // A digit, "@" or "." is an MRN, a phone or an email: narrow for every term, almost always.
+      // A digit or "@" is an MRN, a phone or an email: narrow for every term, almost always.
       // So the page is read by each term's own index together with the counts, and read again
       // only when the counts show a term was broad after all.
       const guessed = choose(() => 'term-index');
