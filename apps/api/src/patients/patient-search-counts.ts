@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 /**
  * Exact totals for short name searches, kept by the database itself (MySQL/MariaDB only).
@@ -82,6 +82,8 @@ export interface SearchPrefixCounts {
   email: number;
 }
 
+const KEPT_PRACTICE_TOTAL = 'keptPracticeTotal';
+
 /**
  * The kept counts of `prefix` and the practice's total as scalar subqueries (primary-key lookups),
  * to ride along in another statement's select list; read back with keptCountsFrom.
@@ -89,7 +91,7 @@ export interface SearchPrefixCounts {
 export function keptCountColumns(practiceId: string, prefix: string | null): { sql: string; values: unknown[] } {
   const lookup = (alias: string, field: string, ofPrefix: boolean) =>
     `COALESCE((SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = ? AND c.field = '${field}' AND c.prefixLength = ${ofPrefix ? '? AND c.prefix = ?' : 0}), 0) AS ${alias}`;
-  const columns = [lookup('keptPracticeTotal', 'any', false)];
+  const columns = [lookup(KEPT_PRACTICE_TOTAL, 'any', false)];
   const values: unknown[] = [practiceId];
   if (prefix) {
     for (const field of ['any', 'first', 'email'] as const) {
@@ -102,7 +104,23 @@ export function keptCountColumns(practiceId: string, prefix: string | null): { s
 
 export function keptCountsFrom(row: Record<string, unknown> | undefined): SearchPrefixCounts {
   const n = (key: string) => Number(row?.[key] ?? 0);
-  return { practiceTotal: n('keptPracticeTotal'), any: n('kept_any'), first: n('kept_first'), email: n('kept_email') };
+  return { practiceTotal: n(KEPT_PRACTICE_TOTAL), any: n('kept_any'), first: n('kept_first'), email: n('kept_email') };
+}
+
+
+/**
+ * The practice's kept patient total as a column of a query builder's statement (the unfiltered
+ * list reads it with its page); `practiceId` goes in as a named parameter.
+ */
+export function selectKeptPracticeTotal<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, practiceId: string): SelectQueryBuilder<T> {
+  return qb
+    .addSelect(`(SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = :keptPracticeId AND c.field = 'any' AND c.prefixLength = 0)`, KEPT_PRACTICE_TOTAL)
+    .setParameter('keptPracticeId', practiceId);
+}
+
+/** The total selectKeptPracticeTotal put on a row. */
+export function keptPracticeTotalOf(row: ObjectLiteral): number {
+  return keptCountsFrom(row).practiceTotal;
 }
 
 /** The kept counts for `q` (see usesKeptCounts) and the practice's total, in one round trip. */

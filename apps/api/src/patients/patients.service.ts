@@ -24,7 +24,7 @@ import { chartChecksum } from './chart-checksum';
 import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
 import { indexedPatientSearch, searchCondition } from './patient-search';
-import { readSearchPrefixCounts } from './patient-search-counts';
+import { keptPracticeTotalOf, readSearchPrefixCounts, selectKeptPracticeTotal } from './patient-search-counts';
 import { derivePortalStatus, joinPortalState, portalStateJoinsSql, portalStatusCondition } from './portal-status';
 
 export const PATIENT_SORTABLE = ['id', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone'] as const;
@@ -96,12 +96,18 @@ export class PatientsService {
     }
 
     if (q) qb.andWhere(searchCondition(q));
-    // The whole practice, unfiltered: MySQL's kept count, not a walk over every patient.
-    const unfiltered = !q && !ids && !portalStatus && !dateOfBirth;
-    const total =
-      unfiltered && this.uow.isMysql
-        ? (await readSearchPrefixCounts(this.uow.dataSource.manager, this.tenant.practiceId, null)).practiceTotal
-        : await qb.getCount();
+    // The whole practice, unfiltered (the list as the console first opens it): MySQL's kept count,
+    // not a walk over every patient, read by the page's own statement. Only a page past the end
+    // has no row to carry it.
+    if (!q && !ids && !portalStatus && !dateOfBirth && this.uow.isMysql) {
+      orderBy();
+      const rows = await selectKeptPracticeTotal(selectListColumns(qb), this.tenant.practiceId).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
+      const total = rows.length
+        ? keptPracticeTotalOf(rows[0]!)
+        : (await readSearchPrefixCounts(this.uow.dataSource.manager, this.tenant.practiceId, null)).practiceTotal;
+      return { items: rows.map(toListItem), total };
+    }
+    const total = await qb.getCount();
     orderBy();
     const rows = await selectListColumns(qb).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
     return { items: rows.map(toListItem), total };

@@ -153,6 +153,13 @@ describe('kept search counts on MariaDB/MySQL', { skip: mysqlSkip }, () => {
     assert.equal(response.status, 200);
     const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM patients WHERE practiceId = ?', [MAPLE_GROVE_ID]);
     assert.equal(response.headers['content-range'], `patients 0-9/${Number(n)}`);
+    // The last page and a page past the end (no row to carry the kept total) say the same total.
+    const last = await desk.get('/api/patients').query({ range: `[${Number(n) - 2},${Number(n) + 7}]` });
+    assert.equal(last.body.length, 2);
+    assert.equal(last.headers['content-range'], `patients ${Number(n) - 2}-${Number(n) - 1}/${Number(n)}`);
+    const past = await desk.get('/api/patients').query({ range: `[${Number(n) + 10},${Number(n) + 19}]` });
+    assert.deepEqual(past.body, []);
+    assert.match(String(past.headers['content-range']), new RegExp(`/${Number(n)}$`));
   });
 
   for (const plan of ['term-index', 'name-order', 'prefix-index'] as SearchPagePlan[]) {
