@@ -75,6 +75,8 @@ export class PatientsService {
       qb.andWhere('p.dateOfBirth = :dateOfBirth', { dateOfBirth });
     }
 
+    // Only the search box (or nothing) filters: the shapes MySQL answers from its search indexes and kept counts.
+    const searchBoxOnly = !ids && !portalStatus && !dateOfBirth;
     const sort = query.sort ?? { field: 'lastName', order: 'ASC' as const };
     const orderBy = () => {
       qb.orderBy(`p.${sort.field}`, sort.order);
@@ -84,7 +86,7 @@ export class PatientsService {
 
     // The search box alone, sorted by name: the front desk's everyday query gets the index path,
     // page and columns in one statement.
-    if (q && this.uow.isMysql && !ids && !portalStatus && !dateOfBirth && sort.field === 'lastName') {
+    if (q && this.uow.isMysql && searchBoxOnly && sort.field === 'lastName') {
       const found = await indexedPatientSearch<PatientRow>(
         this.uow.dataSource.manager,
         this.tenant.practiceId,
@@ -99,7 +101,7 @@ export class PatientsService {
     // The whole practice, unfiltered (the list as the console first opens it): MySQL's kept count,
     // not a walk over every patient, read by the page's own statement. Only a page past the end
     // has no row to carry it.
-    if (!q && !ids && !portalStatus && !dateOfBirth && this.uow.isMysql) {
+    if (!q && this.uow.isMysql && searchBoxOnly) {
       orderBy();
       const rows = await selectKeptPracticeTotal(selectListColumns(qb), this.tenant.practiceId).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
       const total = rows.length
