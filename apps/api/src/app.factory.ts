@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { GlobalExceptionFilter } from './common/global-exception.filter';
+import { onlyStringCookies } from './common/request-cookies';
+import { requestBodyParsers } from './common/request-body';
 import { RequestContext } from './common/request-context';
 import { buildValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
@@ -51,9 +53,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
       strictTransportSecurity: config.publicUrl.startsWith('https:'),
     }),
   );
-  app.use(cookieParser());
-  app.use(express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(cookieParser(), onlyStringCookies);
+  app.use(requestBodyParsers());
   app.use(new GlobalExceptionFilter().middleware);
   app.useGlobalPipes(buildValidationPipe());
   app.enableShutdownHooks();

@@ -10,6 +10,8 @@ export type DomainErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'csrf'
+  | 'too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'integrity';
@@ -41,6 +43,8 @@ export const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   csrf: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
   validation: 422,
   unprocessable: 422,
   rate_limited: 429,

@@ -12,6 +12,8 @@ export interface ListQuery {
 }
 
 export const MAX_PAGE_SIZE = 500;
+/** The furthest row a list can start from; far past any practice's lists, well inside SQL's integers. */
+export const MAX_OFFSET = 1_000_000_000;
 
 function parseJson(name: string, raw: unknown): unknown {
   if (raw === undefined || raw === '') return undefined;
@@ -40,8 +42,10 @@ export function parseListQuery(
   let limit = 25;
   const range = parseJson('range', query.range);
   if (range !== undefined) {
-    if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isInteger(n) && n >= 0) || range[1] < range[0]) {
-      throw new DomainException('bad_request', 'The range parameter must be [start, end] with whole numbers, start ≤ end, e.g. [0,24].');
+    // Safe integers only, and no further than MAX_OFFSET: a JSON number such as 1e21 is an
+    // "integer" to JavaScript but reaches SQL as `1e+21`, which no database reads as a LIMIT.
+    if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_OFFSET) || range[1] < range[0]) {
+      throw new DomainException('bad_request', `The range parameter must be [start, end] with whole numbers from 0 to ${MAX_OFFSET}, start ≤ end, e.g. [0,24].`);
     }
     offset = range[0];
     limit = range[1] - range[0] + 1;
@@ -57,13 +61,19 @@ export function parseListQuery(
   let sort = options.defaultSort ?? null;
   const sortRaw = parseJson('sort', query.sort);
   if (sortRaw !== undefined) {
-    if (!Array.isArray(sortRaw) || sortRaw.length !== 2 || typeof sortRaw[0] !== 'string' || !['ASC', 'DESC'].includes(String(sortRaw[1]).toUpperCase())) {
+    if (
+      !Array.isArray(sortRaw) ||
+      sortRaw.length !== 2 ||
+      typeof sortRaw[0] !== 'string' ||
+      typeof sortRaw[1] !== 'string' ||
+      !['ASC', 'DESC'].includes(sortRaw[1].toUpperCase())
+    ) {
       throw new DomainException('bad_request', 'The sort parameter must be [field, "ASC" or "DESC"], e.g. ["lastName","ASC"].');
     }
     if (!options.sortable.includes(sortRaw[0])) {
       throw new DomainException('bad_request', `Cannot sort by ${sortRaw[0]}. Sortable fields: ${options.sortable.join(', ')}.`);
     }
-    sort = { field: sortRaw[0], order: String(sortRaw[1]).toUpperCase() as 'ASC' | 'DESC' };
+    sort = { field: sortRaw[0], order: sortRaw[1].toUpperCase() as 'ASC' | 'DESC' };
   }
   return { filter: filter as Record<string, unknown>, offset, limit, sort };
 }
