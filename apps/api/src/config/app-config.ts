@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { FhirSyncConfig, FhirSyncConfigError, loadFhirSyncConfig } from '../ehr-sync/fhir-sync.config';
 
 /**
  * Configuration is read once from the environment, validated per namespace and frozen.
@@ -27,6 +28,8 @@ export interface AppConfig {
   trustProxy: string;
   /** API processes sharing the port (node:cluster); more than one needs MySQL. */
   webConcurrency: number;
+  /** Pulling charts from the EHR (FHIR Bulk Data); null when FHIR_BASE_URL is not set. */
+  fhirSync: FhirSyncConfig | null;
 }
 
 export type DatabaseConfig =
@@ -168,7 +171,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'silent' : 'info'),
     trustProxy: trustProxyVar(env),
     webConcurrency,
+    fhirSync: fhirSyncVars(env, cwd),
   });
+}
+
+function fhirSyncVars(env: Env, cwd: string): FhirSyncConfig | null {
+  try {
+    return loadFhirSyncConfig(env, cwd);
+  } catch (error) {
+    if (error instanceof FhirSyncConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** `loopback` (default), a comma-separated list of addresses/subnets, or a hop count. */
