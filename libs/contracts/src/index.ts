@@ -199,6 +199,24 @@ export interface AuditChainVerification {
   firstBrokenId: string | null;
 }
 
+/** GET /api/audit-events/checkpoint: `signature` is a compact JWS (EdDSA) over the other four fields. */
+export interface AuditCheckpoint {
+  practiceId: string;
+  seq: number;
+  hash: string | null;
+  signedAt: string;
+  signature: string;
+}
+
+/** POST /api/audit-events/checkpoint/verify */
+export interface AuditCheckpointVerification {
+  valid: boolean;
+  signatureValid: boolean;
+  extendsCheckpoint: boolean;
+  checked: number;
+  firstBrokenId: string | null;
+}
+
 /** GET /api/dashboard: what needs the front desk's attention, for the signed-in user's practice. */
 export interface DashboardCounts {
   lockedAccounts: number;

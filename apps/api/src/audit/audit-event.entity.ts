@@ -34,4 +34,6 @@ export class AuditChainHead {
   @PrimaryColumn(idColumn) practiceId: string;
   @Column({ type: 'int' }) lastSeq: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) lastHash: string | null;
+  /** Events from this seq on are hashed with the chain key; earlier ones (written before it) plainly. */
+  @Column({ type: 'int', default: 1 }) keyedFromSeq: number;
 }

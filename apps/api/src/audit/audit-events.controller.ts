@@ -1,10 +1,11 @@
-import { Controller, Get, Logger, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { AuditChainVerification, AuditEventView } from '@resetdesk/contracts';
+import type { AuditChainVerification, AuditCheckpoint, AuditCheckpointVerification, AuditEventView } from '@resetdesk/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { contentRange, parseListQuery } from '../common/list-query';
 import { auditCsvHeader, auditCsvRow } from './audit-events.csv';
+import { AuditCheckpointDto } from './audit-checkpoint.dto';
 import { AUDIT_EVENT_FILTERS, AUDIT_EVENT_SORTABLE, AuditEventsService } from './audit-events.service';
 
 /** Resolves when the response can take more data, or when the client has gone away. */
@@ -49,6 +50,29 @@ export class AuditEventsController {
   @ApiOperation({ summary: "Recompute the practice's hash chain: {valid, checked, firstBrokenId}" })
   verify(): Promise<AuditChainVerification> {
     return this.events.verify();
+  }
+
+  @Get('checkpoint')
+  @ApiOperation({
+    summary: 'A signed checkpoint of the chain head: {practiceId, seq, hash, signedAt, signature}',
+    description:
+      'signature is a compact JWS (EdDSA, Ed25519) over {practiceId, seq, hash, signedAt}, verifiable offline with the key at /api/audit-events/checkpoint/key. 409 when the chain does not verify.',
+  })
+  checkpoint(): Promise<AuditCheckpoint> {
+    return this.events.checkpoint();
+  }
+
+  @Get('checkpoint/key')
+  @ApiOperation({ summary: 'The public key (JWK, Ed25519) that checkpoint signatures verify with' })
+  checkpointKey() {
+    return this.events.publicKey();
+  }
+
+  @Post('checkpoint/verify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Whether a checkpoint is genuine and the chain still extends it: {valid, signatureValid, extendsCheckpoint, checked, firstBrokenId}' })
+  verifyCheckpoint(@Body() checkpoint: AuditCheckpointDto): Promise<AuditCheckpointVerification> {
+    return this.events.verifyCheckpoint(checkpoint);
   }
 
   @Get('export')

@@ -1,12 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { AUDIT_ACTIONS, type AuditAction, type AuditChainVerification, type AuditEventView } from '@resetdesk/contracts';
+import {
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type AuditChainVerification,
+  type AuditCheckpoint,
+  type AuditCheckpointVerification,
+  type AuditEventView,
+} from '@resetdesk/contracts';
 import { SelectQueryBuilder } from 'typeorm';
 import { DomainException } from '../common/domain.exception';
 import { ListQuery, filterIds, filterString } from '../common/list-query';
 import { TenantScope } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
-import { AuditEvent } from './audit-event.entity';
+import { AuditChainHead, AuditEvent } from './audit-event.entity';
 import { toAuditEventView } from './audit-event.view';
+import { AuditCheckpointDto } from './audit-checkpoint.dto';
+import { AuditChainKeys } from './audit-chain-keys';
 import { AuditLogService } from './audit-log.service';
 import { calendarDateIn, practiceTimeZone, startOfDayIn, zonedTimeToInstant } from './practice-time';
 
@@ -81,6 +90,7 @@ export class AuditEventsService {
     private readonly tenant: TenantScope,
     private readonly uow: UnitOfWork,
     private readonly auditLog: AuditLogService,
+    private readonly keys: AuditChainKeys,
   ) {}
 
   /** Validates the `filter` of a list or export; malformed values answer 400 naming the filter. */
@@ -144,6 +154,58 @@ export class AuditEventsService {
     return this.auditLog.verify(this.tenant.practiceId);
   }
 
+  /**
+   * A signed statement of the chain head, only once the chain up to it verifies: a checkpoint
+   * must never vouch for a chain someone has already rewritten.
+   */
+  async checkpoint(): Promise<AuditCheckpoint> {
+    const practiceId = this.tenant.practiceId;
+    const head = await this.uow.dataSource.getRepository(AuditChainHead).findOneBy({ practiceId });
+    const seq = head?.lastSeq ?? 0;
+    const hash = head?.lastHash ?? null;
+    const chain = await this.auditLog.verify(practiceId, seq);
+    const last = seq > 0 ? await this.uow.dataSource.getRepository(AuditEvent).findOneBy({ practiceId, seq }) : null;
+    if (!chain.valid || (seq > 0 && last?.hash !== hash)) {
+      throw new DomainException(
+        'conflict',
+        `The audit chain does not verify${chain.firstBrokenId ? ` (first broken event ${chain.firstBrokenId})` : ''}, so no checkpoint is signed. Run Verify integrity.`,
+      );
+    }
+    const claims = { practiceId, seq, hash, signedAt: new Date().toISOString() };
+    return { ...claims, signature: await this.keys.sign(claims) };
+  }
+
+  /**
+   * Whether a checkpoint is one this server signed, unaltered, and whether today's chain still
+   * passes through it: the event at its seq has its hash and the whole chain verifies.
+   */
+  async verifyCheckpoint(checkpoint: AuditCheckpointDto): Promise<AuditCheckpointVerification> {
+    const practiceId = this.tenant.practiceId;
+    // Another practice's checkpoint is answered like an unknown one.
+    if (checkpoint.practiceId !== practiceId) throw DomainException.notFound('checkpoint');
+    const claims = await this.keys.verified(checkpoint.signature);
+    const signatureValid =
+      claims !== null &&
+      claims.practiceId === checkpoint.practiceId &&
+      claims.seq === checkpoint.seq &&
+      (claims.hash ?? null) === (checkpoint.hash ?? null) &&
+      claims.signedAt === checkpoint.signedAt;
+    const event = checkpoint.seq > 0 ? await this.uow.dataSource.getRepository(AuditEvent).findOneBy({ practiceId, seq: checkpoint.seq }) : null;
+    const extendsCheckpoint = checkpoint.seq === 0 ? (checkpoint.hash ?? null) === null : event?.hash === checkpoint.hash;
+    const chain = await this.auditLog.verify(practiceId);
+    return {
+      valid: signatureValid && extendsCheckpoint && chain.valid,
+      signatureValid,
+      extendsCheckpoint,
+      checked: chain.checked,
+      firstBrokenId: chain.firstBrokenId,
+    };
+  }
+
+  publicKey() {
+    return this.keys.publicJwk();
+  }
+
   /** Today's date in the practice's time zone, for the export's file name. */
   /** Who took a copy of the log, and of which events: an export is an access to PHI like any other. */
   async recordExport(filter: Record<string, unknown>): Promise<void> {
@@ -196,3 +258,4 @@ function applyCriteria(qb: SelectQueryBuilder<AuditEvent>, criteria: AuditCriter
   if (criteria.until) qb.andWhere('e.createdAt <= :until', { until: criteria.until });
   return qb;
 }
+

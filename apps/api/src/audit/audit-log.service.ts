@@ -2,32 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { RequestContext } from '../common/request-context';
-import { sha256Hex } from '../common/secrets';
 import { Sql } from '../database/sql';
 import { UnitOfWork } from '../database/unit-of-work';
+import { AuditChainKeys, plainAuditEventHash } from './audit-chain-keys';
 import { AuditActor, AuditEventInput } from './audit-events';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
 
-/** The fields a row's hash covers, in a fixed order. */
-export function auditEventHash(event: Omit<AuditEvent, 'hash'>): string {
-  const canonical = JSON.stringify([
-    event.id,
-    event.practiceId,
-    event.seq,
-    event.action,
-    event.actorType,
-    event.actorId,
-    event.actorName,
-    event.patientId,
-    event.reason,
-    event.details,
-    event.ip,
-    event.userAgent,
-    new Date(event.createdAt).toISOString(),
-    event.prevHash,
-  ]);
-  return sha256Hex(canonical);
-}
+/** The plain SHA-256 of events written before the chain was keyed (see AuditChainKeys). */
+export const auditEventHash = plainAuditEventHash;
 
 /**
  * The only writer of audit events. Appends happen inside the caller's transaction, so an
@@ -36,7 +18,10 @@ export function auditEventHash(event: Omit<AuditEvent, 'hash'>): string {
  */
 @Injectable()
 export class AuditLogService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly keys: AuditChainKeys,
+  ) {}
 
   async append(manager: EntityManager, practiceId: string, input: AuditEventInput, actor?: AuditActor): Promise<AuditEvent> {
     const context = RequestContext.current();
@@ -59,7 +44,7 @@ export class AuditLogService {
       createdAt: new Date(),
       prevHash: head.lastHash,
     };
-    const row = { ...event, hash: auditEventHash(event) } as AuditEvent;
+    const row = { ...event, hash: this.keys.hashFor(event, head.keyedFromSeq) } as AuditEvent;
     const sql = Sql.on(manager);
     // Every audited change in the practice waits for this head lock until commit, so both writes
     // go out back to back instead of the second waiting its turn on a busy event loop. If the
@@ -78,7 +63,7 @@ export class AuditLogService {
     const existing = await select();
     if (existing) return existing;
     try {
-      await sql.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });
+      await sql.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null, keyedFromSeq: 1 });
     } catch {
       // Another transaction created the head first; fall through and lock theirs.
     }
@@ -89,12 +74,17 @@ export class AuditLogService {
 
   /**
    * Recomputes every hash of a practice's chain, in order, in pages, up to the head as it was
-   * when the check began: events appended meanwhile are for the next check, not a break.
+   * when the check began: events appended meanwhile are for the next check, not a break. Events
+   * before the head's keyedFromSeq carry plain SHA-256 hashes (written before the chain was
+   * keyed); from it on, only the HMAC under the server's key is accepted, so a row edited and
+   * re-hashed by someone with database access but not APP_SECRET is the first broken one.
+   * `upToSeq` stops early (a checkpoint's seq).
    */
-  async verify(practiceId: string): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
+  async verify(practiceId: string, upToSeq?: number): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
     const repo = this.uow.dataSource.getRepository(AuditEvent);
     const head = await this.uow.dataSource.getRepository(AuditChainHead).findOneBy({ practiceId });
-    const lastSeq = head ? head.lastSeq : Number.MAX_SAFE_INTEGER;
+    const keyedFromSeq = head ? head.keyedFromSeq : 1;
+    const lastSeq = upToSeq ?? (head ? head.lastSeq : Number.MAX_SAFE_INTEGER);
     let checked = 0;
     let prevHash: string | null = null;
     let expectedSeq = 1;
@@ -107,7 +97,7 @@ export class AuditLogService {
         .take(pageSize)
         .getMany();
       for (const event of page) {
-        const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || auditEventHash(event) !== event.hash;
+        const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || this.keys.hashFor(event, keyedFromSeq) !== event.hash;
         if (broken) return { valid: false, checked, firstBrokenId: event.id };
         checked++;
         prevHash = event.hash;
@@ -115,6 +105,7 @@ export class AuditLogService {
       }
       if (page.length < pageSize) break;
     }
+    if (upToSeq !== undefined) return { valid: expectedSeq - 1 === upToSeq, checked, firstBrokenId: null };
     // Rows removed from the end leave the head pointing past the last event.
     const tailIntact = !head || (head.lastSeq === expectedSeq - 1 && head.lastHash === prevHash);
     return { valid: tailIntact, checked, firstBrokenId: null };

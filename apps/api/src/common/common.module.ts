@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
+import { AuditChainKeys } from '../audit/audit-chain-keys';
 import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
 import { InvitationSecrets } from '../invitations/invitation-secrets';
@@ -11,7 +12,7 @@ import { TenantScope } from './tenant-scope';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, AuditChainHead])],
-  providers: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher, InvitationSecrets],
-  exports: [UnitOfWork, TenantScope, AuditLogService, PasswordHasher, InvitationSecrets],
+  providers: [UnitOfWork, TenantScope, AuditLogService, AuditChainKeys, PasswordHasher, InvitationSecrets],
+  exports: [UnitOfWork, TenantScope, AuditLogService, AuditChainKeys, PasswordHasher, InvitationSecrets],
 })
 export class CommonModule {}

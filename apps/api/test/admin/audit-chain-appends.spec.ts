@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditLogService } from '../../src/audit/audit-log.service';
+import { AuditChainKeys } from '../../src/audit/audit-chain-keys';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { MAPLE_GROVE_ID } from '../support/staff-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -68,13 +69,13 @@ describe('audit chain appends on MariaDB/MySQL', { skip: mysqlSkip }, () => {
   });
 
   it('continues the chain across appends from two writers (as from two processes)', async () => {
-    const secondWriter = new AuditLogService(uow);
+    const secondWriter = new AuditLogService(uow, t.app.get(AuditChainKeys));
     for (let i = 0; i < 6; i++) await append(i % 2 ? audit : secondWriter, `alternating ${i}`);
     await assertChainIntact();
   });
 
   it('keeps one gapless chain under many concurrent transactions from two writers', async () => {
-    const secondWriter = new AuditLogService(uow);
+    const secondWriter = new AuditLogService(uow, t.app.get(AuditChainKeys));
     await Promise.all(Array.from({ length: 40 }, (_, i) => append(i % 5 === 0 ? secondWriter : audit, `concurrent ${i}`)));
     await assertChainIntact();
   });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { AUDIT_ACTIONS } from '@resetdesk/contracts';
 import { csvCell } from '../../src/audit/audit-events.csv';
 import { AuditChainHead, AuditEvent } from '../../src/audit/audit-event.entity';
-import { auditEventHash } from '../../src/audit/audit-log.service';
+import { AuditChainKeys } from '../../src/audit/audit-chain-keys';
 import { EXPORT_BATCH_SIZE } from '../../src/audit/audit-events.service';
 import { SYSTEM_ACTOR } from '../../src/audit/audit-events';
 import { UnitOfWork } from '../../src/database/unit-of-work';
@@ -351,7 +351,7 @@ describe('audit log API', { skip: mysqlSkip }, () => {
 
     it('pages through more than one batch of events, in chain order, without losing or repeating one', async () => {
       // A long, valid chain written in bulk: the same rows AuditLogService would append one by
-      // one (hashes from its own auditEventHash), without 3,000 round trips.
+      // one (hashed with its own chain key), without 3,000 round trips.
       const [head] = await sql(t, 'SELECT * FROM audit_chain_heads WHERE practiceId = ?', [RIVERSIDE_ID]);
       let seq = Number(head!.lastSeq);
       let prevHash: string | null = head!.lastHash;
@@ -364,7 +364,7 @@ describe('audit log API', { skip: mysqlSkip }, () => {
           actorName: SYSTEM_ACTOR.name, patientId: null, reason: null, details: JSON.stringify({ outboxMessageId: `bulk-${i}` }),
           ip: null, userAgent: null, createdAt: new Date(start + i), prevHash,
         };
-        const row = { ...event, hash: auditEventHash(event) };
+        const row = { ...event, hash: t.app.get(AuditChainKeys).hashFor(event, Number(head!.keyedFromSeq)) };
         bulk.push(row);
         prevHash = row.hash;
       }

@@ -12,6 +12,7 @@ import {
 } from '@mui/material';
 import DownloadIcon from '@mui/icons-material/Download';
 import VerifiedIcon from '@mui/icons-material/VerifiedUser';
+import CheckpointIcon from '@mui/icons-material/Approval';
 import { useMutation } from '@tanstack/react-query';
 import { Link, TopToolbar, useDataProvider, useListContext, useNotify } from 'react-admin';
 
@@ -109,9 +110,46 @@ const VerifyIntegrityButton = () => {
   );
 };
 
+/**
+ * Saves a signed checkpoint of the chain head (GET /api/audit-events/checkpoint) as a JSON file.
+ * Kept outside the server, it lets the practice prove later that the log was not rewritten.
+ */
+const DownloadCheckpointButton = () => {
+  const dataProvider = useDataProvider<ResetDeskDataProvider>();
+  const notify = useNotify();
+  const { mutate, isPending } = useMutation({
+    mutationFn: () => dataProvider.getAuditCheckpoint(),
+    onSuccess: (checkpoint) => {
+      const filename = `audit-checkpoint-${checkpoint.seq}-${checkpoint.signedAt.slice(0, 10)}.json`;
+      const url = URL.createObjectURL(new Blob([JSON.stringify(checkpoint, null, 2) + '\n'], { type: 'application/json' }));
+      const anchor = document.createElement('a');
+      anchor.href = url;
+      anchor.download = filename;
+      document.body.appendChild(anchor);
+      anchor.click();
+      anchor.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      notify(`Downloaded ${filename}. Keep it somewhere other than this server.`, { type: 'info' });
+    },
+    onError: (error) => {
+      if (errorStatus(error) !== 401) notify(errorMessage(error), { type: 'error' });
+    },
+  });
+  return (
+    <Button
+      onClick={() => mutate()}
+      disabled={isPending}
+      startIcon={isPending ? <CircularProgress size={16} color="inherit" aria-hidden /> : <CheckpointIcon />}
+    >
+      Download checkpoint
+    </Button>
+  );
+};
+
 export const AuditToolbar = () => (
   <TopToolbar>
     <VerifyIntegrityButton />
+    <DownloadCheckpointButton />
     <ExportAuditButton />
   </TopToolbar>
 );

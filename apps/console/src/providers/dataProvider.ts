@@ -4,6 +4,7 @@ import type { IssuedInvitation, PortalResetResult, PracticeSettingsView } from '
 
 import { API_URL, errorFromResponse, httpClient, newUuid, toApiError, withCsrf } from './http';
 import type {
+  AuditCheckpoint,
   AuditVerifyResult,
   CsvDownload,
   DashboardCounts,
@@ -26,6 +27,7 @@ export interface ResetDeskDataProvider extends DataProvider {
   unlockPortalAccount(patientId: Identifier): Promise<PatientRecord>;
   retryEmail(id: Identifier): Promise<unknown>;
   verifyAuditChain(): Promise<AuditVerifyResult>;
+  getAuditCheckpoint(): Promise<AuditCheckpoint>;
   exportAuditEvents(filter: Record<string, unknown>): Promise<CsvDownload>;
   getPortalHistory(patientId: Identifier): Promise<PortalHistory>;
   getChart(patientId: Identifier): Promise<PatientChart>;
@@ -90,6 +92,8 @@ export const dataProvider: ResetDeskDataProvider = {
   retryEmail: (id) => postJson<unknown>(`${path('emails', id)}/retry`),
 
   verifyAuditChain: () => getJson<AuditVerifyResult>(`${API_URL}/audit-events/verify`),
+
+  getAuditCheckpoint: () => getJson<AuditCheckpoint>(`${API_URL}/audit-events/checkpoint`),
 
   exportAuditEvents: async (filter) => {
     const url = `${API_URL}/audit-events/export?filter=${encodeURIComponent(JSON.stringify(filter))}`;

@@ -5,6 +5,7 @@
  */
 import type {
   AuditChainVerification,
+  AuditCheckpoint,
   AuditEventView,
   ClinicalEntryKind,
   IdentityVerificationMethod,
@@ -22,6 +23,7 @@ import type {
 } from '@resetdesk/contracts';
 
 export type {
+  AuditCheckpoint,
   DashboardCounts,
   DevMailboxMessage,
   AuditChainVerification as AuditVerifyResult,
