@@ -261,6 +261,13 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     await verdict.getByText(`Audit log verified: ${Number(total)} events, chain intact`).waitFor();
     await saveScreenshot(page, 'audit-verify');
     await verdict.getByRole('button', { name: 'Close' }).click();
+
+    // Beside it, a signed checkpoint of the chain head to keep outside the server.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download checkpoint' }).click()]);
+    assert.match(saved.suggestedFilename(), /^audit-checkpoint-\d+-\d{4}-\d{2}-\d{2}\.json$/);
+    const checkpoint = JSON.parse(readFileSync(await saved.path(), 'utf8'));
+    assert.deepEqual(Object.keys(checkpoint).sort(), ['hash', 'practiceId', 'seq', 'signature', 'signedAt']);
+    assert.equal(checkpoint.seq, Number(total));
     assertNoPageProblems(admin.problems);
   });
 
