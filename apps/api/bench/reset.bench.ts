@@ -22,6 +22,7 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { seedDemo, seedId, DEMO_PASSWORD } from '../src/seed/demo-seed';
 import { LoadRequest, LoadRun, runHttpLoad } from './support/http-load';
 import { BENCH_APP_SECRET as APP_SECRET, createFloorPool, floorReset } from './support/reset-floor';
+import { writeTestJwksFile } from '../test/support/oidc-keys-file';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -75,7 +76,7 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   const port = await freePort();
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '../src/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), APP_SECRET, SEED_DEMO: 'false', RUN_DISPATCHER: 'false', LOG_LEVEL: 'warn' },
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), APP_SECRET, OIDC_JWKS_FILE: writeTestJwksFile(), SEED_DEMO: 'false', RUN_DISPATCHER: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';

@@ -16,6 +16,8 @@ import { requestBodyParsers } from './common/request-body';
 import { RequestContext } from './common/request-context';
 import { buildValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { OidcHttp } from './oidc/oidc-http';
+import { OIDC_PATH } from './oidc/oidc-provider.host';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -54,6 +56,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     }),
   );
   app.use(cookieParser(), onlyStringCookies);
+  // Before the body parsers: the OpenID Provider reads its own request bodies.
+  app.use(OIDC_PATH, app.get(OidcHttp).handler);
   app.use(requestBodyParsers());
   app.use(new GlobalExceptionFilter().middleware);
   app.useGlobalPipes(buildValidationPipe());
@@ -82,7 +86,7 @@ function serveConsole(app: INestApplication, config: AppConfig): void {
   const assets = express.static(dir, { index: false, maxAge: '1h' });
   // API calls never name a console file: skip the filesystem lookup static files cost on every request.
   server.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : assets(req, res, next)));
-  server.get(/^\/(?!api\/|api$|register|login|forgot-|reset-password)([^.]*)$/, (_req: Request, res: Response) => {
+  server.get(/^\/(?!api\/|api$|register|login|forgot-|reset-password|oidc\/|demo-portal)([^.]*)$/, (_req: Request, res: Response) => {
     res.sendFile(join(dir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
   });
 }

@@ -18,6 +18,7 @@ import { StaffModule } from './staff/staff.module';
 import { PatientAuthModule } from './patient-auth/patient-auth.module';
 import { PasswordResetsModule } from './password-resets/password-resets.module';
 import { PracticeSettingsModule } from './practices/practice-settings.module';
+import { OidcModule } from './oidc/oidc.module';
 
 @Module({})
 export class AppModule {
@@ -54,6 +55,7 @@ export class AppModule {
         PatientAuthModule,
         PasswordResetsModule,
         PracticeSettingsModule,
+        OidcModule,
       ],
       controllers: [HealthController],
       providers: [

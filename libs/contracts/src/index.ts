@@ -81,6 +81,10 @@ export const AUDIT_ACTIONS = [
   'username.reminder_requested',
   'practice.settings_updated',
   'audit.exported',
+  'portal_app.created',
+  'portal_app.updated',
+  'portal_app.deleted',
+  'portal.sessions_ended',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

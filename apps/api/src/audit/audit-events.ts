@@ -45,7 +45,7 @@ export type AuditEventInput =
   | { action: 'email.sent'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number } }
   | { action: 'email.failed'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number; error: string; dead: boolean } }
   | { action: 'email.retried'; patientId: string | null; details: { outboxMessageId: string } }
-  | { action: 'portal.login'; patientId: string; details: { portalAccountId: string; username: string; portalSessionId: string } }
+  | { action: 'portal.login'; patientId: string; details: { portalAccountId: string; username: string; portalSessionId: string | null; via: 'login' | 'oidc' } }
   | {
       action: 'portal.login_failed';
       patientId: string;
@@ -97,7 +97,24 @@ export type AuditEventInput =
       details: { sentTo: string; outboxMessageId: string | null };
     }
   | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } }
-  | { action: 'audit.exported'; details: { filter: Record<string, unknown> } };
+  | { action: 'audit.exported'; details: { filter: Record<string, unknown> } }
+  | { action: 'portal_app.created'; details: { portalAppId: string; name: string; clientId: string; confidential: boolean; redirectUris: string[]; backchannelLogoutUri: string | null } }
+  | { action: 'portal_app.updated'; details: { portalAppId: string; clientId: string; changes: Record<string, { from: unknown; to: unknown }> } }
+  | { action: 'portal_app.deleted'; details: { portalAppId: string; name: string; clientId: string } }
+  | {
+      action: 'portal.sessions_ended';
+      patientId: string;
+      /** What ended them: a staff reset, a lock, a recovery password change, or staff's End portal sessions. */
+      reason: 'reset' | 'lock' | 'recovery' | 'staff';
+      details: {
+        trigger: 'reset' | 'lock' | 'recovery' | 'staff';
+        portalAccountId: string;
+        revokedPortalSessions: number;
+        /** Apps the account was signed in to; each with a back-channel logout URI gets a logout token. */
+        appsNotified: { clientId: string; name: string; outboxMessageId: string }[];
+        appsSignedIn: string[];
+      };
+    };
 
 export interface AuditActor {
   type: 'staff' | 'patient' | 'system';

@@ -30,6 +30,8 @@ export interface AppConfig {
   webConcurrency: number;
   /** Pulling charts from the EHR (FHIR Bulk Data); null when FHIR_BASE_URL is not set. */
   fhirSync: FhirSyncConfig | null;
+  /** The OpenID Provider's signing keys (a JWKS with private keys); generated when `generate` is set and the file is missing. */
+  oidc: { jwksFile: string; generate: boolean };
 }
 
 export type DatabaseConfig =
@@ -172,6 +174,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     trustProxy: trustProxyVar(env),
     webConcurrency,
     fhirSync: fhirSyncVars(env, cwd),
+    oidc: oidcKeysVar(env, appEnv, dataDir, cwd),
   });
 }
 
@@ -182,6 +185,16 @@ function fhirSyncVars(env: Env, cwd: string): FhirSyncConfig | null {
     if (error instanceof FhirSyncConfigError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+/** Production signs with keys the operator made and keeps; development generates them into data/. */
+function oidcKeysVar(env: Env, appEnv: AppConfig['env'], dataDir: string, cwd: string): AppConfig['oidc'] {
+  const given = env.OIDC_JWKS_FILE;
+  if (given) return { jwksFile: resolve(cwd, given), generate: false };
+  if (appEnv === 'production') {
+    throw new ConfigError('OIDC_JWKS_FILE is required in production: the path of a JSON Web Key Set with the private signing keys (see README)');
+  }
+  return { jwksFile: resolve(dataDir, 'oidc-jwks.json'), generate: true };
 }
 
 /** `loopback` (default), a comma-separated list of addresses/subnets, or a hop count. */

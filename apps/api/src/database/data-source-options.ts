@@ -7,8 +7,15 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { PatientSearchIndexes1764050000000 } from './migrations/1764050000000-patient-search-indexes';
 import { PatientSearchCounts1764100000000 } from './migrations/1764100000000-patient-search-counts';
 import { KeyedAuditChain1765100000000 } from './migrations/1765100000000-keyed-audit-chain';
+import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
 
-export const MIGRATIONS = [InitialSchema1764000000000, PatientSearchIndexes1764050000000, PatientSearchCounts1764100000000, KeyedAuditChain1765100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  PatientSearchIndexes1764050000000,
+  PatientSearchCounts1764100000000,
+  KeyedAuditChain1765100000000,
+  OpenIdProvider1765400000000,
+];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {

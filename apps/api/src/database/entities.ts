@@ -4,11 +4,14 @@ import { StaffSession } from '../auth/staff-session.entity';
 import { IdempotencyKey } from '../common/idempotency-key.entity';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { VerificationCode } from '../invitations/verification-code.entity';
+import { OidcPayload } from '../oidc/oidc-payload.entity';
+import { PortalSubject } from '../oidc/portal-subject.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PasswordResetRequest } from '../password-resets/password-reset-request.entity';
 import { ClinicalEntry } from '../patients/clinical-entry.entity';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PortalApp } from '../portal-apps/portal-app.entity';
 import { PortalSession } from '../portal-accounts/portal-session.entity';
 import { Practice } from '../practices/practice.entity';
 import { StaffUser } from '../staff/staff-user.entity';
@@ -29,4 +32,7 @@ export const ENTITIES = [
   IdempotencyKey,
   AuditEvent,
   AuditChainHead,
+  OidcPayload,
+  PortalSubject,
+  PortalApp,
 ];

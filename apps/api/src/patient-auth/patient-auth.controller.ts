@@ -50,7 +50,7 @@ export class PatientAuthController {
     const outcome = await this.signIns.signIn(username, password);
     switch (outcome.kind) {
       case 'signed_in':
-        this.sessions.setCookie(request, response, outcome.token);
+        if (outcome.token) this.sessions.setCookie(request, response, outcome.token);
         return response.redirect(303, '/login/signed-in');
       case 'locked':
         return show(403, { formError: SIGN_IN_MESSAGES.locked });

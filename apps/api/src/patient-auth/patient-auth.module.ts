@@ -10,6 +10,6 @@ import { PatientSignInService } from './patient-sign-in.service';
   imports: [PatientPagesModule],
   controllers: [PatientAuthController],
   providers: [PatientSignInService, PatientSessions, PatientAuthPages],
-  exports: [PatientSessions],
+  exports: [PatientSessions, PatientSignInService],
 })
 export class PatientAuthModule {}

@@ -18,7 +18,8 @@ export const SIGN_IN_MESSAGES = {
 } as const;
 
 export type SignInOutcome =
-  | { kind: 'signed_in'; token: string; account: PortalAccount }
+  /** `token` is the /login session's cookie value; null when signing in to a portal app through OpenID. */
+  | { kind: 'signed_in'; token: string | null; account: PortalAccount }
   | { kind: 'invalid' }
   /** Only ever answered to someone who gave the right password. */
   | { kind: 'locked' };
@@ -37,13 +38,17 @@ export class PatientSignInService {
     private readonly audit: AuditLogService,
   ) {}
 
-  async signIn(usernameInput: string, password: string): Promise<SignInOutcome> {
+  /**
+   * `via: 'oidc'` is the OpenID interaction of a portal app: the same counting and lock, but no
+   * /login session (the provider keeps its own), and only accounts of the app's practice exist.
+   */
+  async signIn(usernameInput: string, password: string, options: { via?: 'login' | 'oidc'; practiceId?: string } = {}): Promise<SignInOutcome> {
     const username = usernameInput.trim();
     const found =
       username.length > 0 && username.length <= 64
         ? await this.uow.dataSource.manager.findOneBy(PortalAccount, { usernameNormalized: normaliseUsername(username) })
         : null;
-    const account = found && found.status !== 'closed' ? found : null;
+    const account = found && found.status !== 'closed' && (!options.practiceId || found.practiceId === options.practiceId) ? found : null;
     // Hashing runs before the transaction (no row lock waits on argon2), and runs for unknown names too.
     const passwordOk = await this.hasher.verify(account?.passwordHash, password);
     if (!account) return { kind: 'invalid' };
@@ -72,14 +77,19 @@ export class PatientSignInService {
       }
 
       const now = new Date();
-      const { token, session } = await this.sessions.start(manager, current);
+      const started = options.via === 'oidc' ? null : await this.sessions.start(manager, current);
       await manager.update(PortalAccount, { id: current.id }, { failedLoginCount: 0, lastLoginAt: now, updatedAt: now });
       await this.audit.append(
         manager,
         current.practiceId,
-        { action: 'portal.login', patientId: patient.id, details: { portalAccountId: current.id, username: current.username, portalSessionId: session.id } },
+        {
+          action: 'portal.login',
+          patientId: patient.id,
+          details: { portalAccountId: current.id, username: current.username, portalSessionId: started?.session.id ?? null, via: options.via ?? 'login' },
+        },
         patientActor(patient),
       );
+      const token = started?.token ?? null;
       return { kind: 'signed_in', token, account: { ...current, failedLoginCount: 0, lastLoginAt: now } };
     });
   }

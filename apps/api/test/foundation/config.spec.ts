@@ -41,6 +41,7 @@ describe('configuration from the environment', () => {
       [{ SEED_DEMO: 'maybe' }, /^SEED_DEMO /],
       [{ APP_SECRET: 'short' }, /^APP_SECRET must be at least 32/],
       [{ NODE_ENV: 'production' }, /^APP_SECRET is required in production/],
+      [{ NODE_ENV: 'production', APP_SECRET: 'a'.repeat(40) }, /^OIDC_JWKS_FILE is required in production/],
       [{ TRUST_PROXY: 'everyone; rm -rf' }, /^TRUST_PROXY /],
       [{ WEB_CONCURRENCY: 'all' }, /^WEB_CONCURRENCY /],
       [{ WEB_CONCURRENCY: '2' }, /^WEB_CONCURRENCY above 1 needs MySQL/],
@@ -51,7 +52,9 @@ describe('configuration from the environment', () => {
   });
 
   it('production never seeds demo data unless asked, and TRUST_PROXY accepts hop counts and subnets', () => {
-    const production = loadConfig({ ...base, NODE_ENV: 'production', APP_SECRET: 'a'.repeat(40) });
+    const production = loadConfig({ ...base, NODE_ENV: 'production', APP_SECRET: 'a'.repeat(40), OIDC_JWKS_FILE: '/etc/resetdesk/oidc-jwks.json' });
+    assert.deepEqual(production.oidc, { jwksFile: '/etc/resetdesk/oidc-jwks.json', generate: false });
+    assert.deepEqual(loadConfig({ ...base }).oidc, { jwksFile: join(dataDir, 'oidc-jwks.json'), generate: true }, 'development generates its keys into data/');
     assert.equal(production.seedDemo, false);
     assert.equal(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy, '1');
     assert.equal(loadConfig({ ...base, TRUST_PROXY: '172.18.0.0/16, 10.0.0.5' }).trustProxy, '172.18.0.0/16, 10.0.0.5');

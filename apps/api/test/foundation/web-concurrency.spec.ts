@@ -3,6 +3,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/free-port';
+import { writeTestJwksFile } from '../support/oidc-keys-file';
 import { DEMO_PASSWORD } from '../../src/seed/demo-seed';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { TEST_APP_SECRET, mysqlSkip } from '../support/test-env';
@@ -44,6 +45,7 @@ describe('WEB_CONCURRENCY: several API processes on one port (MySQL)', { skip: m
         DATABASE_URL: db.url,
         PORT: String(port),
         APP_SECRET: TEST_APP_SECRET,
+        OIDC_JWKS_FILE: writeTestJwksFile(),
         SEED_DEMO: 'true',
         WEB_CONCURRENCY: '2',
         LOG_LEVEL: 'warn',

@@ -29,6 +29,8 @@ export interface TestAppOptions {
   /** Load the demo data with this many patients per practice (0: no seed). */
   seedPatients?: number;
   label?: string;
+  /** Listen here instead of an ephemeral port (when PUBLIC_URL must name the address, e.g. an OpenID issuer). */
+  port?: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataSource = app.get(DataSource);
     await dataSource.runMigrations({ transaction: 'each' });
     if (options.seedPatients) await seedDemo(dataSource, { patientsPerPractice: options.seedPatients });
-    await app.listen(0, '127.0.0.1');
+    await app.listen(options.port ?? 0, '127.0.0.1');
   } catch (error) {
     // Leave no orphaned test database behind when the app cannot start.
     await db.drop().catch(() => undefined);
