@@ -87,6 +87,8 @@ function serveConsole(app: INestApplication, config: AppConfig): void {
   // API calls never name a console file: skip the filesystem lookup static files cost on every request.
   server.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/api/') ? next() : assets(req, res, next)));
   server.get(/^\/(?!api\/|api$|register|login|forgot-|reset-password|oidc\/|demo-portal)([^.]*)$/, (_req: Request, res: Response) => {
-    res.sendFile(join(dir, 'index.html'), { headers: { 'Cache-Control': 'no-cache' } });
+    // Relative to `root`: `send` refuses an absolute path with any dot folder in it (an install
+    // under ~/.local/share/... would answer 500), but only checks the part below `root`.
+    res.sendFile('index.html', { root: dir, headers: { 'Cache-Control': 'no-cache' } });
   });
 }

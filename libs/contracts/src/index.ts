@@ -176,6 +176,9 @@ export interface AuditEventView {
   actorId: string | null;
   actorName: string | null;
   patientId: string | null;
+  /** The patient's name and MRN as the chart has them now (null when the event names no patient). */
+  patientName: string | null;
+  patientMrn: string | null;
   reason: string | null;
   details: Record<string, unknown>;
   ip: string | null;

@@ -1,7 +1,13 @@
 import type { AuditEventView } from '@resetdesk/contracts';
 import { AuditEvent } from './audit-event.entity';
 
-export function toAuditEventView(event: AuditEvent): AuditEventView {
+/** Who an event is about, as staff know them (the event itself stores only the id). */
+export interface AuditPatient {
+  name: string;
+  mrn: string;
+}
+
+export function toAuditEventView(event: AuditEvent, patient?: AuditPatient): AuditEventView {
   let details: Record<string, unknown>;
   try {
     details = JSON.parse(event.details) as Record<string, unknown>;
@@ -16,6 +22,8 @@ export function toAuditEventView(event: AuditEvent): AuditEventView {
     actorId: event.actorId,
     actorName: event.actorName,
     patientId: event.patientId,
+    patientName: patient?.name ?? null,
+    patientMrn: patient?.mrn ?? null,
     reason: event.reason,
     details,
     ip: event.ip,

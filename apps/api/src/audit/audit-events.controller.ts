@@ -97,7 +97,8 @@ export class AuditEventsController {
       response.write('\uFEFF' + auditCsvHeader());
       for await (const batch of batches) {
         if (response.destroyed) break;
-        if (!response.write(batch.map(auditCsvRow).join(''))) await drained(response);
+        const patients = await this.events.patientsOf(batch);
+        if (!response.write(batch.map((event) => auditCsvRow(event, patients.get(event.patientId ?? ''))).join(''))) await drained(response);
       }
       response.end();
     } catch (error) {

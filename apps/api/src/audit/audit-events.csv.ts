@@ -1,12 +1,14 @@
 import { AuditEvent } from './audit-event.entity';
 
+import type { AuditPatient } from './audit-event.view';
+
 type Details = Record<string, unknown>;
 
 /**
  * The export's columns, in order. The `portal.reset` specifics get their own columns because
  * they are what a compliance reviewer filters on; `details` keeps everything, as stored.
  */
-const COLUMNS: readonly [string, (event: AuditEvent, details: Details) => unknown][] = [
+const COLUMNS: readonly [string, (event: AuditEvent, details: Details, patient: AuditPatient | undefined) => unknown][] = [
   ['id', (e) => e.id],
   ['createdAt', (e) => new Date(e.createdAt).toISOString()],
   ['action', (e) => e.action],
@@ -14,6 +16,8 @@ const COLUMNS: readonly [string, (event: AuditEvent, details: Details) => unknow
   ['actorId', (e) => e.actorId],
   ['actorName', (e) => e.actorName],
   ['patientId', (e) => e.patientId],
+  ['patientName', (_e, _d, p) => p?.name],
+  ['patientMrn', (_e, _d, p) => p?.mrn],
   ['reason', (e) => e.reason],
   ['identityVerification', (_e, d) => d.identityVerification],
   ['note', (_e, d) => d.note],
@@ -54,7 +58,7 @@ export function auditCsvHeader(): string {
   return csvLine(AUDIT_CSV_COLUMNS);
 }
 
-export function auditCsvRow(event: AuditEvent): string {
+export function auditCsvRow(event: AuditEvent, patient?: AuditPatient): string {
   let details: Details = {};
   try {
     const parsed: unknown = JSON.parse(event.details);
@@ -62,5 +66,5 @@ export function auditCsvRow(event: AuditEvent): string {
   } catch {
     // The raw text still goes out in the details column; only the split-out columns stay empty.
   }
-  return csvLine(COLUMNS.map(([, read]) => read(event, details)));
+  return csvLine(COLUMNS.map(([, read]) => read(event, details, patient)));
 }

@@ -12,15 +12,19 @@ import { DomainException } from '../common/domain.exception';
 import { ListQuery, filterIds, filterString } from '../common/list-query';
 import { TenantScope } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
+import { Patient } from '../patients/patient.entity';
 import { AuditChainHead, AuditEvent } from './audit-event.entity';
-import { toAuditEventView } from './audit-event.view';
+import { AuditPatient, toAuditEventView } from './audit-event.view';
 import { AuditCheckpointDto } from './audit-checkpoint.dto';
 import { AuditChainKeys } from './audit-chain-keys';
 import { AuditLogService } from './audit-log.service';
 import { calendarDateIn, practiceTimeZone, startOfDayIn, zonedTimeToInstant } from './practice-time';
 
-export const AUDIT_EVENT_SORTABLE = ['createdAt', 'seq', 'action'] as const;
-export const AUDIT_EVENT_FILTERS = ['action', 'actorId', 'patientId', 'from', 'to', 'id'] as const;
+// `id` is react-admin's default sort: events are listed in append order for it, as for createdAt.
+export const AUDIT_EVENT_SORTABLE = ['createdAt', 'seq', 'action', 'id'] as const;
+export const AUDIT_EVENT_FILTERS = ['action', 'actorId', 'patientId', 'patient', 'from', 'to', 'id'] as const;
+/** A name or MRN search matching more charts than this is too broad to filter the log by. */
+const PATIENT_FILTER_LIMIT = 500;
 export const EXPORT_BATCH_SIZE = 1000;
 
 /** A list filter turned into instants and values, ready for SQL. */
@@ -28,6 +32,8 @@ export interface AuditCriteria {
   actions?: AuditAction[];
   actorId?: string;
   patientId?: string;
+  /** Events of any of these patients (a name or MRN search, resolved to ids). */
+  patientIds?: string[];
   ids?: string[];
   /** createdAt ≥ from */
   from?: Date;
@@ -109,6 +115,8 @@ export class AuditEventsService {
     }
     criteria.actorId = filterString(filter, 'actorId');
     criteria.patientId = filterString(filter, 'patientId');
+    const patient = filterString(filter, 'patient');
+    if (patient) criteria.patientIds = await this.patientIdsMatching(patient);
     criteria.ids = filterIds(filter);
 
     const fromRaw = filterString(filter, 'from');
@@ -143,11 +151,49 @@ export class AuditEventsService {
       qb.orderBy('e.seq', sort.order);
     }
     const rows = await qb.offset(query.offset).limit(query.limit).getMany();
-    return { items: rows.map(toAuditEventView), total };
+    const patients = await this.patientsOf(rows);
+    return { items: rows.map((row) => toAuditEventView(row, patients.get(row.patientId ?? ''))), total };
   }
 
   async get(id: string): Promise<AuditEventView> {
-    return toAuditEventView(await this.tenant.findOrFail(AuditEvent, id, 'audit event'));
+    const event = await this.tenant.findOrFail(AuditEvent, id, 'audit event');
+    const patients = await this.patientsOf([event]);
+    return toAuditEventView(event, patients.get(event.patientId ?? ''));
+  }
+
+  /** Name and MRN of the patients these events are about (the log stores only the id). */
+  async patientsOf(events: readonly AuditEvent[]): Promise<Map<string, AuditPatient>> {
+    const ids = Array.from(new Set(events.map((e) => e.patientId).filter((id): id is string => !!id)));
+    const found = new Map<string, AuditPatient>();
+    if (!ids.length) return found;
+    const rows = await this.tenant
+      .query(Patient, 'p')
+      .select(['p.id', 'p.firstName', 'p.lastName', 'p.mrn'])
+      .andWhere('p.id IN (:...ids)', { ids })
+      .getMany();
+    for (const row of rows) found.set(row.id, { name: `${row.firstName} ${row.lastName}`, mrn: row.mrn });
+    return found;
+  }
+
+  /**
+   * The patients a staff member means by "Smith", "Ana Smith" or an MRN: the MRN exactly, or
+   * every word a prefix of the first or last name.
+   */
+  private async patientIdsMatching(term: string): Promise<string[]> {
+    const words = term.trim().split(/\s+/).filter(Boolean).slice(0, 4);
+    if (!words.length) return [];
+    const qb = this.tenant.query(Patient, 'p').select('p.id');
+    const byName = words
+      .map((_w, i) => `(p.firstName LIKE :w${i} OR p.lastName LIKE :w${i})`)
+      .join(' AND ');
+    const params: Record<string, string> = { mrn: term.trim() };
+    words.forEach((word, i) => (params[`w${i}`] = `${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    qb.andWhere(`(p.mrn = :mrn OR (${byName}))`, params);
+    const rows = await qb.limit(PATIENT_FILTER_LIMIT + 1).getMany();
+    if (rows.length > PATIENT_FILTER_LIMIT) {
+      throw new DomainException('bad_request', `More than ${PATIENT_FILTER_LIMIT} patients match "${term.trim()}". Type more of the name, or the MRN.`);
+    }
+    return rows.map((row) => row.id);
   }
 
   verify(): Promise<AuditChainVerification> {
@@ -252,6 +298,9 @@ function applyCriteria(qb: SelectQueryBuilder<AuditEvent>, criteria: AuditCriter
   if (criteria.actions) qb.andWhere('e.action IN (:...actions)', { actions: criteria.actions });
   if (criteria.actorId) qb.andWhere('e.actorId = :actorId', { actorId: criteria.actorId });
   if (criteria.patientId) qb.andWhere('e.patientId = :patientId', { patientId: criteria.patientId });
+  if (criteria.patientIds) {
+    qb.andWhere(criteria.patientIds.length ? 'e.patientId IN (:...patientIds)' : '1 = 0', { patientIds: criteria.patientIds });
+  }
   if (criteria.ids) qb.andWhere(criteria.ids.length ? 'e.id IN (:...ids)' : '1 = 0', { ids: criteria.ids });
   if (criteria.from) qb.andWhere('e.createdAt >= :from', { from: criteria.from });
   if (criteria.before) qb.andWhere('e.createdAt < :before', { before: criteria.before });

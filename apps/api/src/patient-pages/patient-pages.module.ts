@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PatientAssetsController } from './patient-assets.controller';
+import { FaviconController, PatientAssetsController } from './patient-assets.controller';
 import { PatientFormCsrf } from './patient-form-csrf';
 import { PatientPageRenderer } from './patient-page-renderer';
 import { CodeVerificationFlow } from './code-verification-flow';
@@ -10,7 +10,7 @@ import { SecurityCodes } from './security-codes';
  * partials, the stylesheet at /assets/patient.css, form CSRF, and the texted/voice security codes.
  */
 @Module({
-  controllers: [PatientAssetsController],
+  controllers: [PatientAssetsController, FaviconController],
   providers: [PatientPageRenderer, PatientFormCsrf, SecurityCodes, CodeVerificationFlow],
   exports: [PatientPageRenderer, PatientFormCsrf, SecurityCodes, CodeVerificationFlow],
 })

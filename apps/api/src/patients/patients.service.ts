@@ -190,7 +190,7 @@ export class PatientsService {
     return {
       accounts: accounts.map(toAccountView),
       invitations: await Promise.all(invitations.map(async (i) => ({ ...(await this.invitationView(i)), createdAt: i.createdAt.toISOString() }))),
-      events: events.map(toAuditEventView),
+      events: events.map((event) => toAuditEventView(event)),
     };
   }
 

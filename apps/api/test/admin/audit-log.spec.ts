@@ -18,11 +18,11 @@ import { mysqlSkip } from '../support/test-env';
 import { csvRecords, oneCharacterChanged, Row, sql, tamper, todayIn } from './admin-support';
 
 const CSV_COLUMNS = [
-  'id', 'createdAt', 'action', 'actorType', 'actorId', 'actorName', 'patientId', 'reason', 'identityVerification', 'note',
+  'id', 'createdAt', 'action', 'actorType', 'actorId', 'actorName', 'patientId', 'patientName', 'patientMrn', 'reason', 'identityVerification', 'note',
   'previousStatus', 'retiredUsername', 'invitationId', 'sentTo', 'chartChecksumBefore', 'chartChecksumAfter', 'ip', 'userAgent',
   'details', 'hash', 'prevHash',
 ];
-const VIEW_KEYS = ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'practiceId', 'prevHash', 'reason', 'userAgent'];
+const VIEW_KEYS = ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'patientMrn', 'patientName', 'practiceId', 'prevHash', 'reason', 'userAgent'];
 const MAPLE_ZONE = 'America/Los_Angeles';
 
 describe('audit log API', { skip: mysqlSkip }, () => {

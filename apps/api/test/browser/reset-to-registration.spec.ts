@@ -133,6 +133,7 @@ describe('desk reset → patient registration → admin audit trail, in a browse
 
     const [closed] = await t.dataSource.query('SELECT status, closeReason FROM portal_accounts WHERE username = ?', [oldUsername]);
     assert.deepEqual({ ...closed }, { status: 'closed', closeReason: 'reset' });
+    await done.getByRole('checkbox', { name: "I've given the patient the PIN" }).check();
     await done.getByRole('button', { name: 'Done' }).click();
     await done.waitFor({ state: 'hidden' });
     // The page refreshed behind the dialog: the patient is now invited, so a resend is possible.
@@ -217,7 +218,7 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     await page.getByRole('button', { name: 'Verify integrity' }).waitFor();
     await page.getByRole('combobox', { name: 'Action' }).click();
     await page.getByRole('option', { name: 'Portal account reset' }).click();
-    await page.getByLabel('Patient ID').fill(patient.id);
+    await page.getByLabel('Patient name or MRN').fill(patient.mrn);
 
     const rows = page.getByRole('row').filter({ hasText: 'Portal account reset' });
     await rows.first().waitFor();

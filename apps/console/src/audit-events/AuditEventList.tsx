@@ -13,7 +13,7 @@ import {
 import type { AuditEventView } from '@resetdesk/contracts';
 
 import { DateTimeText } from '../common/dates';
-import { AUDIT_ACTION_CHOICES, AUDIT_ACTION_LABELS, RESET_REASON_LABELS, labelFor } from '../common/labels';
+import { AUDIT_ACTION_CHOICES, AUDIT_ACTION_LABELS, labelFor, reasonLabel } from '../common/labels';
 import type { StaffMember } from '../providers/types';
 import { AuditToolbar } from './AuditToolbar';
 import { listSx } from '../common/listSx';
@@ -52,7 +52,9 @@ const auditFilters = [
   />,
   <DateInput key="from" source="from" label="From" helperText={false} alwaysOn />,
   <DateInput key="to" source="to" label="To" helperText={false} alwaysOn />,
-  <TextInput key="patientId" source="patientId" label="Patient ID" helperText={false} alwaysOn />,
+  <TextInput key="patient" source="patient" label="Patient name or MRN" helperText={false} alwaysOn />,
+  // Kept for links from a patient's page (?filter={"patientId":...}); shown only when set.
+  <TextInput key="patientId" source="patientId" label="Patient ID" helperText={false} />,
 ];
 
 const stop = (event: MouseEvent) => event.stopPropagation();
@@ -83,14 +85,15 @@ export const AuditEventList = () => (
         render={(record) =>
           record.patientId ? (
             <MuiLink component={Link} to={`/patients/${encodeURIComponent(record.patientId)}/show`} onClick={stop}>
-              Open patient
+              {record.patientName ?? 'Patient'}
+              {record.patientMrn ? ` (MRN ${record.patientMrn})` : ''}
             </MuiLink>
           ) : (
             '—'
           )
         }
       />
-      <DataTable.Col source="reason" label="Reason" disableSort render={(record) => labelFor(RESET_REASON_LABELS, record.reason)} />
+      <DataTable.Col source="reason" label="Reason" disableSort render={(record) => reasonLabel(record.reason)} />
       <DataTable.Col source="ip" label="IP address" disableSort render={(record) => record.ip ?? '—'} />
     </DataTable>
   </List>

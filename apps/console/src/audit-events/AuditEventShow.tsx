@@ -8,11 +8,15 @@ import {
   AUDIT_ACTION_LABELS,
   IDENTITY_VERIFICATION_LABELS,
   PORTAL_STATUS_LABELS,
-  RESET_REASON_LABELS,
+  detailKeyLabel,
+  detailValueLabel,
   labelFor,
+  reasonLabel,
 } from '../common/labels';
 
 type AuditEventRecord = AuditEventView & { id: string };
+
+const ACTOR_TYPE_LABELS: Record<string, string> = { staff: 'staff', patient: 'patient', system: 'system' };
 
 const KNOWN_DETAILS = new Set([
   'identityVerification',
@@ -72,17 +76,18 @@ const AuditEventDetail = () => {
       <SectionTitle>What happened</SectionTitle>
       <DetailList
         items={[
-          ['Action', `${labelFor(AUDIT_ACTION_LABELS, event.action)} (${event.action})`],
-          ['Actor', event.actorId ? `${actor} (${event.actorType}, ${event.actorId})` : `${actor} (${event.actorType})`],
+          ['Action', labelFor(AUDIT_ACTION_LABELS, event.action)],
+          ['Actor', `${actor} (${ACTOR_TYPE_LABELS[event.actorType] ?? event.actorType})`],
           [
             'Patient',
             event.patientId ? (
               <MuiLink component={Link} to={`/patients/${encodeURIComponent(event.patientId)}/show`}>
-                Open patient {event.patientId}
+                {event.patientName ?? 'Patient'}
+                {event.patientMrn ? ` (MRN ${event.patientMrn})` : ''}
               </MuiLink>
             ) : null,
           ],
-          ['Reason', event.reason ? labelFor(RESET_REASON_LABELS, event.reason) : null],
+          ['Reason', event.reason ? reasonLabel(event.reason) : null],
           [
             'Identity verification',
             details.identityVerification ? labelFor(IDENTITY_VERIFICATION_LABELS, details.identityVerification) : null,
@@ -126,8 +131,8 @@ const AuditEventDetail = () => {
           <SectionTitle>Other details</SectionTitle>
           <DetailList
             items={extra.map(([key, value]) => [
-              key,
-              typeof value === 'object' && value !== null ? <Mono>{JSON.stringify(value)}</Mono> : text(value),
+              detailKeyLabel(key),
+              typeof value === 'object' && value !== null ? <Mono>{JSON.stringify(value)}</Mono> : detailValueLabel(key, value),
             ])}
           />
         </>

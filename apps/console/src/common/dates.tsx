@@ -1,4 +1,4 @@
-import { useGetIdentity } from 'react-admin';
+import { usePractice } from './usePractice';
 
 export const browserTimeZone = (): string => {
   try {
@@ -18,26 +18,29 @@ const isValidTimeZone = (timeZone: string): boolean => {
 };
 
 /**
- * The practice's time zone for showing dates: the signed-in user's `timeZone` when the API
- * provides one, else the browser's.
+ * The practice's time zone for showing dates (GET /api/practice), so the console, emails and
+ * texts name the same wall-clock time; the browser's only until the practice has loaded.
  */
 export function useTimeZone(): string {
-  const { identity } = useGetIdentity();
-  const zone = typeof identity?.timeZone === 'string' ? identity.timeZone : '';
+  const zone = usePractice()?.timeZone ?? '';
   return zone && isValidTimeZone(zone) ? zone : browserTimeZone();
 }
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Formats an ISO timestamp in the given zone, e.g. "Mar 4, 2026, 2:05 PM". */
+/** Formats an ISO timestamp in the given zone, labelled with it, e.g. "Mar 4, 2026, 2:05 PM PST". */
 export function formatDateTime(value: string | null | undefined, timeZone: string): string {
   if (!value) return '—';
   if (DATE_ONLY.test(value)) return formatDateOnly(value);
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return value;
   return new Intl.DateTimeFormat(undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
     timeZone,
   }).format(date);
 }

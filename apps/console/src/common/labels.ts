@@ -140,3 +140,94 @@ export function maskEmail(email: string | null | undefined): string {
   if (at <= 0) return `${email.charAt(0)}***`;
   return `${email.charAt(0)}***${email.slice(at)}`;
 }
+
+/** Why an audited thing happened or failed (the event's `reason`), in words staff use. */
+export const EVENT_REASON_LABELS: Record<string, string> = {
+  ...RESET_REASON_LABELS,
+  ...LOCK_REASON_LABELS,
+  wrong_password: 'Wrong password',
+  account_locked: 'Account is locked',
+  date_of_birth_mismatch: 'Date of birth did not match',
+  pin_mismatch: 'Wrong PIN',
+  phone_mismatch: 'Phone number did not match',
+  code_mismatch: 'Wrong security code',
+  code_expired: 'Security code expired',
+  security_answer_mismatch: 'Wrong security answer',
+  link_sent: 'Reset link sent',
+  no_chart_email: 'The chart has no email address',
+  throttled: 'Too many requests: nothing sent',
+  sent: 'Sent',
+  unknown_or_wrong_password: 'Unknown email or wrong password',
+  inactive: 'Account deactivated',
+  staff_unlock: 'Unlocked by staff',
+  superseded: 'Replaced by a newer message',
+};
+
+/** An audit event's reason as words; any code not listed is made readable rather than shown raw. */
+export function reasonLabel(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  return EVENT_REASON_LABELS[String(value)] ?? humanizeKey(String(value));
+}
+
+/** Names of audit detail fields, as staff read them. */
+export const DETAIL_KEY_LABELS: Record<string, string> = {
+  portalAccountId: 'Portal account',
+  failedLoginCount: 'Failed sign-ins in a row',
+  failedAttempts: 'Failed attempts',
+  lockReason: 'Lock reason',
+  clearedLockReason: 'Lock cleared',
+  outboxMessageId: 'Message',
+  passwordResetId: 'Password reset',
+  revokedPasswordResets: 'Reset links cancelled',
+  revokedSessions: 'Sign-ins ended',
+  staffUserId: 'Staff member',
+  portalSessionId: 'Portal sign-in',
+  verifiedBy: 'Verified by',
+  sentTo: 'Sent to',
+  expiresAt: 'Expires',
+  why: 'Why',
+  email: 'Email',
+  username: 'Username',
+  channel: 'Sent by',
+  template: 'Message',
+  attempts: 'Attempts',
+  error: 'Error',
+  dead: 'Gave up',
+  method: 'Method',
+  view: 'Screen',
+  to: 'To',
+  filter: 'Filter',
+  changes: 'Changes',
+  role: 'Role',
+};
+
+/** `failedLoginCount` -> "Failed login count": the fallback for a key without a label. */
+export function humanizeKey(key: string): string {
+  const words = key
+    .replace(/[_.-]+/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function detailKeyLabel(key: string): string {
+  return DETAIL_KEY_LABELS[key] ?? humanizeKey(key);
+}
+
+/** A detail value as words: known codes get their labels, booleans Yes/No. */
+export function detailValueLabel(key: string, value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (key === 'lockReason' || key === 'clearedLockReason' || key === 'why') return reasonLabel(value);
+  if (key === 'channel') return labelFor(CHANNEL_LABELS, value);
+  if (key === 'role') return labelFor(ROLE_LABELS, value);
+  if (key === 'method' || key === 'verifiedBy') return METHOD_LABELS[String(value)] ?? humanizeKey(String(value));
+  return String(value);
+}
+
+const METHOD_LABELS: Record<string, string> = {
+  pin: 'PIN from the office',
+  code: 'Security code',
+  security_question: 'Security question',
+};

@@ -10,8 +10,8 @@ import {
   AUDIT_ACTION_LABELS,
   IDENTITY_VERIFICATION_LABELS,
   LOCK_REASON_LABELS,
-  RESET_REASON_LABELS,
   labelFor,
+  reasonLabel,
 } from '../common/labels';
 import { AccountStatusChip, InvitationStatusChip, OutboxStatusChip } from '../common/StatusChip';
 import { useStaffUser } from '../common/useStaffUser';
@@ -30,10 +30,15 @@ interface TimelineItem {
 function eventDetail(event: AuditEventView): ReactNode {
   const details = event.details ?? {};
   const parts: string[] = [];
-  if (event.actorName) parts.push(`By ${event.actorName}`);
+  if (event.action === 'portal.login_failed' || event.action === 'invitation.verify_failed' || event.action === 'password_reset.verify_failed') {
+    // Anyone may type a username or open a link: a failure is not proof the patient did it.
+    const username = typeof details.username === 'string' ? details.username : null;
+    const who = username ? `Someone using username ${username}` : 'Someone';
+    parts.push(event.ip ? `${who} (${event.ip})` : who);
+  } else if (event.actorName) parts.push(`By ${event.actorName}`);
   else if (event.actorType === 'patient') parts.push('By the patient');
   else if (event.actorType === 'system') parts.push('By the system');
-  if (event.reason) parts.push(`Reason: ${labelFor(RESET_REASON_LABELS, event.reason)}`);
+  if (event.reason) parts.push(`Reason: ${reasonLabel(event.reason)}`);
   if (typeof details.identityVerification === 'string') {
     parts.push(`Identity verified: ${labelFor(IDENTITY_VERIFICATION_LABELS, details.identityVerification)}`);
   }

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import {
   Button,
   CircularProgress,
@@ -15,7 +16,7 @@ import { maskEmail } from '../common/labels';
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
 import { errorMessage, errorStatus } from '../providers/http';
 import type { PatientRecord } from '../providers/types';
-import { IssuedInvitationPanel } from './IssuedInvitationPanel';
+import { IssuedInvitationPanel, emailStatusTitle, useInvitationEmailStatus } from './IssuedInvitationPanel';
 import { useDeskActionSubmission } from './useDeskActionSubmission';
 import { INVITATION_TTL_HOURS } from './ResetPortalDialog';
 
@@ -33,6 +34,11 @@ export const ResendInvitationDialog = ({
   const refresh = useRefresh();
   const submission = useDeskActionSubmission<IssuedInvitation>(open);
   const issued = submission.result;
+  const emailStatus = useInvitationEmailStatus(String(patient.id), issued?.id);
+  const [pinGiven, setPinGiven] = useState(false);
+  useEffect(() => {
+    if (open) setPinGiven(false);
+  }, [open]);
 
   const { mutate, isPending } = useMutation({
     mutationFn: () => dataProvider.resendInvitation(patient.id, { idempotencyKey: submission.idempotencyKey() }),
@@ -46,8 +52,9 @@ export const ResendInvitationDialog = ({
     },
   });
 
+  // Once a PIN is on screen only Done closes the dialog (no Esc, no click outside).
   const close = () => {
-    if (!isPending) onClose();
+    if (!isPending && !issued) onClose();
   };
   const titleId = 'resend-dialog-title';
   const hasInvitation = patient.invitation?.status === 'pending';
@@ -55,11 +62,16 @@ export const ResendInvitationDialog = ({
   return (
     <Dialog open={open} onClose={close} aria-labelledby={titleId} fullWidth maxWidth="sm" scroll="paper">
       <DialogTitle id={titleId}>
-        {issued ? 'Registration email sent' : 'Resend registration email'}
+        {issued ? emailStatusTitle(emailStatus) : 'Resend registration email'}
       </DialogTitle>
       <DialogContent dividers>
         {issued ? (
-          <IssuedInvitationPanel patientId={patient.id} invitation={issued} />
+          <IssuedInvitationPanel
+            patientId={String(patient.id)}
+            invitation={issued}
+            pinGiven={pinGiven}
+            onPinGivenChange={setPinGiven}
+          />
         ) : (
           <>
             <DialogContentText gutterBottom>
@@ -76,7 +88,7 @@ export const ResendInvitationDialog = ({
       </DialogContent>
       <DialogActions>
         {issued ? (
-          <Button onClick={onClose} variant="contained" autoFocus>
+          <Button onClick={onClose} variant="contained" disabled={!pinGiven}>
             Done
           </Button>
         ) : (

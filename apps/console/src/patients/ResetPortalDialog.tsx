@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import {
   Alert,
   Box,
@@ -106,6 +107,10 @@ export const ResetPortalDialog = ({
   const refresh = useRefresh();
   const submission = useDeskActionSubmission<PortalResetResult>(open);
   const result = submission.result;
+  const [pinGiven, setPinGiven] = useState(false);
+  useEffect(() => {
+    if (open) setPinGiven(false);
+  }, [open]);
 
   const { mutateAsync, isPending } = useMutation({
     mutationFn: (input: ResetPortalAccountInput) =>
@@ -133,8 +138,9 @@ export const ResetPortalDialog = ({
     }
   };
 
+  // Once a PIN is on screen only Done closes the dialog (no Esc, no click outside).
   const close = () => {
-    if (!isPending) onClose();
+    if (!isPending && !result) onClose();
   };
 
   const titleId = 'reset-dialog-title';
@@ -151,10 +157,15 @@ export const ResetPortalDialog = ({
                 ? 'The chart was checked and is unchanged.'
                 : ''}
             </Alert>
-            <IssuedInvitationPanel patientId={patient.id} invitation={result.invitation} />
+            <IssuedInvitationPanel
+              patientId={String(patient.id)}
+              invitation={result.invitation}
+              pinGiven={pinGiven}
+              onPinGivenChange={setPinGiven}
+            />
           </DialogContent>
           <DialogActions>
-            <Button onClick={onClose} variant="contained" autoFocus>
+            <Button onClick={onClose} variant="contained" disabled={!pinGiven}>
               Done
             </Button>
           </DialogActions>

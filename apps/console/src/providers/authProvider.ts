@@ -84,13 +84,20 @@ async function fetchMe(): Promise<StaffUser | null> {
  * A session that expires later is noticed by the first API call that answers 401 (checkError).
  */
 let currentUser: Promise<StaffUser | null> | null = null;
+const SIGNED_OUT: Promise<StaffUser | null> = Promise.resolve(null);
 
 export function getCurrentUser(): Promise<StaffUser | null> {
   if (!currentUser) {
-    currentUser = fetchMe().catch((error) => {
-      currentUser = null;
-      throw error;
-    });
+    currentUser = fetchMe().then(
+      (user) => {
+        if (!user) currentUser = SIGNED_OUT;
+        return user;
+      },
+      (error) => {
+        currentUser = null;
+        throw error;
+      },
+    );
   }
   return currentUser;
 }
@@ -110,8 +117,10 @@ export const authProvider: AuthProvider = {
   },
 
   async logout() {
-    const hadSession = currentUser !== null || readCookie(CSRF_COOKIE) !== null;
-    currentUser = null;
+    const hadSession = (currentUser !== null && currentUser !== SIGNED_OUT) || readCookie(CSRF_COOKIE) !== null;
+    // Known signed out until the next sign-in: react-admin asks checkAuth, getIdentity and
+    // canAccess many times on the sign-in page, and each must not cost a GET /api/auth/me.
+    currentUser = SIGNED_OUT;
     storage.remove(SIGNED_IN_FLAG);
     if (hadSession) {
       try {
@@ -130,7 +139,6 @@ export const authProvider: AuthProvider = {
       throw { message: error instanceof Error ? error.message : false };
     }
     if (!user) {
-      currentUser = null;
       if (storage.get(SIGNED_IN_FLAG) === '1') {
         storage.remove(SIGNED_IN_FLAG);
         storage.set(EXPIRED_FLAG, '1');

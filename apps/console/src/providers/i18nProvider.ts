@@ -14,9 +14,28 @@ const overrides: Record<string, string> = {
   'ra.page.access_denied': 'Access denied',
   'ra.page.dashboard': 'Dashboard',
   'ra.navigation.no_results': 'Nothing matches these filters.',
+  'ra.notification.created': 'Saved.',
+  'ra.notification.updated': 'Changes saved.',
+  'ra.auth.logout': 'Sign out',
+  'ra.auth.sign_in_error': 'Sign-in failed. Please try again.',
+  'ra.auth.user_menu': 'Your account',
 };
+
+type Options = Record<string, unknown> | undefined;
+
+/** Messages with values in them: react-admin's defaults read oddly ("No Patients found", "Sort by mRN"). */
+const templates: Record<string, (options: Options) => string> = {
+  'ra.navigation.no_results': (o) => `No ${lower(o?.name)} match.`,
+  'ra.navigation.no_filtered_results': (o) => `No ${lower(o?.name)} match these filters.`,
+  'ra.page.empty': (o) => `No ${lower(o?.name)} yet.`,
+  // The column's own label, as written: "Sort by MRN ascending", never "mRN".
+  'ra.sort.sort_by': (o) => `Sort by ${String(o?.field ?? '')} ${String(o?.order ?? '')}`.trim(),
+};
+
+const lower = (value: unknown) => (typeof value === 'string' && value ? value.toLowerCase() : 'records');
 
 export const i18nProvider: I18nProvider = {
   ...defaultI18nProvider,
-  translate: (key, options) => overrides[key] ?? defaultI18nProvider.translate(key, options),
+  translate: (key, options) =>
+    templates[key]?.(options as Options) ?? overrides[key] ?? defaultI18nProvider.translate(key, options),
 };
