@@ -208,7 +208,7 @@ describe('console access, session expiry, sign-out and a chart without email, in
     const cookieHeader = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
 
     await page.getByRole('button', { name: 'Devon Clarke, account menu' }).click();
-    await page.getByRole('menuitem', { name: 'Logout' }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.equal(await page.getByText(SESSION_EXPIRED).count(), 0, 'signing out is not reported as an expiry');
     await saveScreenshot(page, 'signed-out');

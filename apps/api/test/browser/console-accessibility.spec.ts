@@ -24,6 +24,16 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   let t: TestApp;
   let browser: Browser;
   let desk: BrowserSession;
+  /**
+   * Each test starts from a fresh browser profile, signed in where it needs to be: none relies
+   * on the page another test left behind, so one slow or failed test cannot fail the next.
+   */
+  const freshSession = async (signedIn: boolean) => {
+    await desk?.context.close().catch(() => undefined);
+    desk = await openSession(browser);
+    if (signedIn) await signInThroughConsole(desk.page, t.url, MAPLE_DESK);
+    return desk;
+  };
   /** Fails on serious or critical findings (minor and moderate ones are reported) and on a page wider than the screen. */
   const check = async (test: TestContext, screen: string) => {
     for (const f of await assertAccessible(desk.page, screen)) test.diagnostic(`axe, not blocking, on ${screen}: ${f.impact} ${f.id}: ${f.help}`);
@@ -33,7 +43,6 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   before(async () => {
     t = await startTestApp({ seedPatients: 30, label: 'bra11y' });
     browser = await launchChromium();
-    desk = await openSession(browser);
   });
   after(async () => {
     await browser?.close();
@@ -41,7 +50,7 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   });
 
   it('the sign-in page, empty and after a wrong password', async (test) => {
-    const { page } = desk;
+    const { page } = await freshSession(false);
     await page.goto(`${t.url}/`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await check(test, 'sign-in');
@@ -55,8 +64,7 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   });
 
   it('the patient list, as opened and filtered by portal status', async (test) => {
-    const { page } = desk;
-    await signInThroughConsole(page, t.url, MAPLE_DESK);
+    const { page } = await freshSession(true);
     await page.getByRole('menuitem', { name: 'Patients' }).click();
     await page.getByRole('row').nth(1).waitFor();
     await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor({ state: 'attached' });
@@ -71,7 +79,7 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   });
 
   it('the patient page: demographics, chart and portal tabs', async (test) => {
-    const { page } = desk;
+    const { page } = await freshSession(true);
     const [patientId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'active');
     await page.goto(`${t.url}/#/patients/${patientId}/show`);
     await page.getByRole('button', { name: 'Reset portal account' }).waitFor();
@@ -91,10 +99,14 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
   });
 
   it('the reset dialog: empty, refused for missing answers, and showing the PIN', async (test) => {
-    const { page } = desk;
+    const { page } = await freshSession(true);
+    const [, patientId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'active');
+    await page.goto(`${t.url}/#/patients/${patientId}/show`);
     await page.getByRole('button', { name: 'Reset portal account' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByRole('combobox', { name: 'Reason' }).waitFor();
+    // The state the test needs: every field of the dialog rendered (a busy machine renders late).
+    for (const name of ['Reason', 'Identity verified by']) await dialog.getByRole('combobox', { name }).waitFor();
+    await dialog.getByRole('textbox', { name: 'Note' }).waitFor();
     await check(test, 'reset dialog');
 
     await dialog.getByRole('button', { name: 'Reset account' }).click();
@@ -104,8 +116,10 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
 
     await dialog.getByRole('combobox', { name: 'Reason' }).click();
     await page.getByRole('option', { name: 'Other (explain in the note)' }).click();
+    await page.getByRole('listbox').waitFor({ state: 'hidden' });
     await dialog.getByRole('combobox', { name: 'Identity verified by' }).click();
     await page.getByRole('option', { name: 'Called back on the phone number in the chart' }).click();
+    await page.getByRole('listbox').waitFor({ state: 'hidden' });
     await dialog.getByRole('textbox', { name: 'Note' }).fill('Patient asked on the phone after a callback');
     await dialog.getByRole('button', { name: 'Reset account' }).click();
     await page.getByRole('dialog', { name: 'Portal account reset' }).getByText(/^\d{6}$/).waitFor();

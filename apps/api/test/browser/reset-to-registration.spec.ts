@@ -243,7 +243,8 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     assert.equal(exported.chartChecksumBefore, chartChecksumBefore);
     assert.equal(exported.chartChecksumAfter, chartChecksumAfter);
 
-    await rows.first().click();
+    // The first cell (When): the Patient cell is a link to the patient's page.
+    await rows.first().getByRole('cell').first().click();
     await page.getByRole('heading', { level: 2, name: 'Chart checksums' }).waitFor();
     await page.getByText(chartChecksumBefore).first().waitFor();
     const checksums = await page.getByText(chartChecksumBefore, { exact: true }).count();

@@ -103,7 +103,7 @@ const PinHandout = ({ invitation }: { invitation: IssuedInvitation }) => {
         {practiceName}: set up your patient portal account
       </Typography>
       <ol>
-        <li>Open the email from {practiceName} sent to {invitation.sentTo}.</li>
+        <li>Open the registration email from {practiceName} (check the spam folder too).</li>
         <li>Select the link in the email.</li>
         <li>Enter your date of birth and this PIN, then choose a username and password.</li>
       </ol>
