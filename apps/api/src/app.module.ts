@@ -8,6 +8,7 @@ import { GlobalExceptionFilter } from './common/global-exception.filter';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { PasswordsModule } from './passwords/passwords.module';
 import { PatientsModule } from './patients/patients.module';
 import { AuditModule } from './audit/audit.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -44,6 +45,7 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(buildDataSourceOptions(config.database)),
         CommonModule,
+        PasswordsModule,
         AuthModule,
         PatientsModule,
         OutboxModule,

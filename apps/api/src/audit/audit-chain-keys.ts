@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { KeyObject, createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import { CompactSign, compactVerify, exportJWK, type JWK } from 'jose';
 import { sha256Hex } from '../common/secrets';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import type { AuditEvent } from './audit-event.entity';
 
 /** The fields a row's hash covers, in a fixed order. */
@@ -56,9 +56,9 @@ export class AuditChainKeys {
   readonly publicKey: KeyObject;
   readonly keyId: string;
 
-  constructor(secrets: InvitationSecrets) {
-    this.hmacKey = secrets.keys.key('audit-chain-hmac');
-    const seed = secrets.keys.key('audit-checkpoint-ed25519');
+  constructor(secrets: AppSecrets) {
+    this.hmacKey = secrets.key('audit-chain-hmac');
+    const seed = secrets.key('audit-checkpoint-ed25519');
     this.signingKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
     this.publicKey = createPublicKey(this.signingKey);
     this.keyId = sha256Hex(this.publicKey.export({ format: 'der', type: 'spki' })).slice(0, 16);

@@ -7,7 +7,8 @@ import { AuditLogService } from '../audit/audit-log.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DomainException } from '../common/domain.exception';
 import { StaffPrincipal } from '../common/request-context';
-import { SecretKeys, newLinkToken, safeEqualHex, sha256Hex } from '../common/secrets';
+import { AppSecrets } from '../common/app-secrets';
+import { newLinkToken, safeEqualHex, sha256Hex } from '../common/secrets';
 import { Sql } from '../database/sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../passwords/password-hasher.service';
@@ -31,8 +32,6 @@ export interface IssuedSession {
 
 @Injectable()
 export class StaffAuthService {
-  private readonly keys: SecretKeys;
-
   private readonly logger = new Logger(StaffAuthService.name);
 
   constructor(
@@ -44,9 +43,8 @@ export class StaffAuthService {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLogService,
     private readonly uow: UnitOfWork,
-  ) {
-    this.keys = new SecretKeys(config.appSecret);
-  }
+    private readonly keys: AppSecrets,
+  ) {}
 
   csrfTokenFor(sessionToken: string): string {
     return this.keys.hmacHex('csrf', sessionToken);

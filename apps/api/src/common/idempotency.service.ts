@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from './app-secrets';
 import { DomainException } from './domain.exception';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { sha256Hex } from './secrets';
@@ -24,7 +24,7 @@ export interface IdempotencyRequest {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly secrets: InvitationSecrets) {}
+  constructor(private readonly secrets: AppSecrets) {}
 
   static parseKey(raw: string | undefined): string | null {
     if (raw === undefined || raw === '') return null;
@@ -52,7 +52,7 @@ export class IdempotencyService {
         'This Idempotency-Key was already used for a different request. Send a new key for a new request.',
       );
     }
-    return JSON.parse(this.secrets.keys.unseal('idempotency', row.responseBody)) as T;
+    return JSON.parse(this.secrets.unseal('idempotency', row.responseBody)) as T;
   }
 
   async remember(manager: EntityManager, request: IdempotencyRequest, status: number, body: unknown): Promise<void> {
@@ -63,7 +63,7 @@ export class IdempotencyService {
       key: request.key,
       requestHash: request.requestHash,
       responseStatus: status,
-      responseBody: this.secrets.keys.seal('idempotency', JSON.stringify(body)),
+      responseBody: this.secrets.seal('idempotency', JSON.stringify(body)),
       createdAt: new Date(),
     });
   }

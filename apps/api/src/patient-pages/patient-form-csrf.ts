@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CookieOptions, Request, Response } from 'express';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 
 export const PATIENT_CSRF_COOKIE = 'rd_pcsrf';
 export const PATIENT_CSRF_FIELD = '_csrf';
@@ -25,8 +25,8 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 export class PatientFormCsrf {
   private readonly key: Buffer;
 
-  constructor(secrets: InvitationSecrets) {
-    this.key = secrets.keys.key('patient-form-csrf');
+  constructor(secrets: AppSecrets) {
+    this.key = secrets.key('patient-form-csrf');
   }
 
   /** The hidden-field value for this browser; gives it a cookie first when it has none. */

@@ -1,6 +1,6 @@
 import type { CookieOptions, Request, Response } from 'express';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets, type SecretPurpose } from '../common/app-secrets';
 
 /** How long after verifying the browser may finish the next step without verifying again. */
 export const PROOF_TTL_MS = 20 * 60_000;
@@ -12,7 +12,7 @@ export interface VerifiedLink {
 
 export interface ProofCookie {
   /** Key-derivation purpose: a proof for one kind of link is worthless for another. */
-  purpose: string;
+  purpose: SecretPurpose;
   cookie: string;
   /** The cookie goes only to this part of the site. */
   path: string;
@@ -27,10 +27,10 @@ export abstract class VerifiedLinkProof {
   private readonly key: Buffer;
 
   protected constructor(
-    secrets: InvitationSecrets,
+    secrets: AppSecrets,
     private readonly proof: ProofCookie,
   ) {
-    this.key = secrets.keys.key(proof.purpose);
+    this.key = secrets.key(proof.purpose);
   }
 
   grant(request: Request, response: Response, link: VerifiedLink): void {
