@@ -15,7 +15,7 @@ export type PortalAccountStatus = (typeof PORTAL_ACCOUNT_STATUSES)[number];
 export const INVITATION_STATUSES = ['pending', 'used', 'revoked', 'expired', 'locked'] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
-export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'dead'] as const;
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'dead', 'cancelled'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
 export const MESSAGE_CHANNELS = ['email', 'sms', 'voice'] as const;

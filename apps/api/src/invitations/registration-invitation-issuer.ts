@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutboxService } from '../outbox/outbox.service';
+import { REGISTRATION_EMAIL } from '../registration/registration-messages';
 import { Sql } from '../database/sql';
 import type { LockedPatient } from '../patients/locked-patient';
-import { InvitationSecrets } from './invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { RegistrationInvitation } from './registration-invitation.entity';
 
 export interface IssuedRegistrationInvitation {
@@ -27,7 +28,7 @@ export interface IssuedRegistrationInvitation {
 export class RegistrationInvitationIssuer {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -70,9 +71,8 @@ export class RegistrationInvitationIssuer {
       practiceId: patient.practiceId,
       patientId: patient.id,
       channel: 'email',
-      template: 'registration-email',
+      kind: REGISTRATION_EMAIL,
       toAddress: patient.email,
-      subjectType: 'registration_invitation',
       subjectId: invitation.id,
       sealedSecret: this.secrets.sealForOutbox(token),
     });

@@ -3,7 +3,6 @@ import Handlebars from 'handlebars';
 import juice from 'juice';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MessageTemplate } from '../outbox/outbox.service';
 
 /**
  * Where the .hbs files are read from at runtime. tsc does not copy them to dist, so the compiled
@@ -19,17 +18,8 @@ export function templatesDirectory(): string {
   return found;
 }
 
-/** The parts each template must have; checked at start-up so a missing file fails the boot, not a patient's email. */
-export const TEMPLATE_PARTS: Record<MessageTemplate, readonly TemplatePart[]> = {
-  'registration-email': ['subject', 'text', 'html'],
-  'account-ready-email': ['subject', 'text', 'html'],
-  'security-code': ['sms', 'voice'],
-  'password-reset-email': ['subject', 'text', 'html'],
-  'password-changed-email': ['subject', 'text', 'html'],
-  'username-reminder-email': ['subject', 'text', 'html'],
-};
-
 export type TemplatePart = 'subject' | 'text' | 'html' | 'sms' | 'voice';
+const PARTS: readonly string[] = ['subject', 'text', 'html', 'sms', 'voice'];
 
 type Render = (data: Record<string, unknown>) => string;
 
@@ -48,11 +38,11 @@ export class MailTemplates {
     this.load(templatesDirectory());
   }
 
-  has(template: MessageTemplate, part: TemplatePart): boolean {
+  has(template: string, part: TemplatePart): boolean {
     return this.compiled.has(`${template}.${part}`);
   }
 
-  render(template: MessageTemplate, part: TemplatePart, data: Record<string, unknown>): string {
+  render(template: string, part: TemplatePart, data: Record<string, unknown>): string {
     const render = this.compiled.get(`${template}.${part}`);
     if (!render) throw new Error(`No ${part} part for template ${template}`);
     const output = render(data);
@@ -72,14 +62,12 @@ export class MailTemplates {
     if (!layout) throw new Error(`Mail template layout.html.hbs is missing in ${dir}`);
     html.registerPartial('layout', layout);
 
-    for (const [template, parts] of Object.entries(TEMPLATE_PARTS)) {
-      for (const part of parts) {
-        const key = `${template}.${part}`;
-        const source = sources.get(key);
-        if (source === undefined) throw new Error(`Mail template ${key}.hbs is missing in ${dir}`);
-        const engine = part === 'html' ? html : plain;
-        this.compiled.set(key, engine.compile(source, { strict: true, noEscape: part !== 'html' }));
-      }
+    // Every `<template>.<part>.hbs` in the folder; which templates must exist is for the outbox's message definitions to check.
+    for (const [key, source] of sources) {
+      const part = key.slice(key.lastIndexOf('.') + 1);
+      if (key === 'layout.html' || !PARTS.includes(part)) continue;
+      const engine = part === 'html' ? html : plain;
+      this.compiled.set(key, engine.compile(source, { strict: true, noEscape: part !== 'html' }));
     }
   }
 }

@@ -7,11 +7,12 @@ import { maskEmail, maskPhone } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { PermanentDeliveryError, describeDeliveryError } from '../mail/delivery-error';
-import { MessageRenderer, RenderedMessage } from '../mail/message-renderer';
 import { MessageSender } from '../mail/message-sender';
 import { DeliveryReceipt } from '../mail/outgoing-message';
+import { MessageCancelled } from './message-definition';
+import { MessageRenderer, RenderedMessage } from './message-renderer';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxService } from './outbox.service';
 import { retryDelayMs } from './retry-backoff';
@@ -57,7 +58,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     private readonly outbox: OutboxService,
     private readonly renderer: MessageRenderer,
     private readonly sender: MessageSender,
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -238,6 +239,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         `Delivery did not finish within ${SEND_TIMEOUT_MS / 1000} s`,
       );
     } catch (error) {
+      if (error instanceof MessageCancelled) {
+        await this.recordOutcome(message, () => this.recordCancelled(claim, error));
+        return;
+      }
       await this.recordOutcome(message, () => this.recordFailure(claim, error, secret));
       return;
     }
@@ -292,6 +297,25 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         SYSTEM_ACTOR,
       );
     });
+  }
+
+  /**
+   * Replaced by a newer message before it went out (a busy practice resets often): not a failure,
+   * so no warning and no failure event; the row says why, and keeps no secret.
+   */
+  private async recordCancelled(claim: Claim, reason: MessageCancelled): Promise<void> {
+    const now = new Date();
+    const updated = await this.uow.run((manager) =>
+      this.updateIfStillClaimed(manager, claim, {
+        status: 'cancelled',
+        lastError: describeDeliveryError(reason),
+        sealedSecret: null,
+        claimedUntil: null,
+        nextAttemptAt: now,
+        updatedAt: now,
+      }),
+    );
+    if (updated) this.logger.log(`Outbox message ${claim.message.id} (${claim.message.template}) cancelled: ${reason.message}`);
   }
 
   private async recordFailure(claim: Claim, error: unknown, secret: string | null): Promise<void> {

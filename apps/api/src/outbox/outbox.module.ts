@@ -1,24 +1,29 @@
 import { Global, Module } from '@nestjs/common';
 import { DevMailbox } from '../mail/dev-mailbox';
 import { MailTemplates } from '../mail/mail-templates';
-import { MessageRenderer } from '../mail/message-renderer';
 import { MessageSender } from '../mail/message-sender';
 import { SmsWebhookTransport } from '../mail/sms-webhook-transport';
 import { SmtpEmailTransport } from '../mail/smtp-email-transport';
 import { DevMailboxController } from './dev-mailbox.controller';
-import { EmailsController } from './emails.controller';
-import { EmailsService } from './emails.service';
+import { OutboxAdminController } from './outbox-admin.controller';
+import { MessageDefinitions } from './message-definitions';
+import { MessageRenderer } from './message-renderer';
+import { OutboxAdminService } from './outbox-admin.service';
 import { OutboxDispatcher } from './outbox-dispatcher';
 import { OutboxService } from './outbox.service';
 
-/** Writing messages (OutboxService, for every feature), delivering them, and the admin and dev-mailbox APIs. */
+/**
+ * Writing messages (OutboxService, for every feature), the registry where features define their
+ * message kinds (MessageDefinitions), delivering them, and the admin and dev-mailbox APIs.
+ */
 @Global()
 @Module({
-  controllers: [EmailsController, DevMailboxController],
+  controllers: [OutboxAdminController, DevMailboxController],
   providers: [
     OutboxService,
+    MessageDefinitions,
     OutboxDispatcher,
-    EmailsService,
+    OutboxAdminService,
     MailTemplates,
     MessageRenderer,
     MessageSender,
@@ -26,6 +31,6 @@ import { OutboxService } from './outbox.service';
     SmsWebhookTransport,
     DevMailbox,
   ],
-  exports: [OutboxService, OutboxDispatcher, MessageRenderer],
+  exports: [OutboxService, MessageDefinitions, OutboxDispatcher, MessageRenderer],
 })
 export class OutboxModule {}

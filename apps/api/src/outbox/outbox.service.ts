@@ -3,27 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { MessageChannel } from '@resetdesk/contracts';
 import { Sql } from '../database/sql';
+import { type MessageKind, kindKey } from './message-definition';
+import { MessageDefinitions } from './message-definitions';
 import { OutboxMessage } from './outbox-message.entity';
-
-/** Every message template the product sends. */
-export type MessageTemplate =
-  | 'registration-email'
-  | 'account-ready-email'
-  | 'security-code'
-  | 'password-reset-email'
-  | 'password-changed-email'
-  | 'username-reminder-email';
 
 export interface NewOutboxMessage {
   practiceId: string;
   patientId: string | null;
   channel: MessageChannel;
-  template: MessageTemplate;
+  /** Which message: a constant exported by the feature that registered its definition. */
+  kind: MessageKind;
   /** Email address, or E.164 phone number for sms/voice. */
   toAddress: string;
-  /** The row the sender re-reads to render the message (e.g. registration_invitation + its id). */
-  subjectType: string | null;
-  subjectId: string | null;
+  /** The id of the row the kind's definition re-reads to render the message. */
+  subjectId: string;
   /** A secret the message must carry (a link token or a code), already sealed with SecretKeys.seal('outbox', …). */
   sealedSecret?: string | null;
   maxAttempts?: number;
@@ -37,16 +30,21 @@ export interface NewOutboxMessage {
 export class OutboxService {
   private readonly listeners = new Set<() => void>();
 
+  constructor(private readonly definitions: MessageDefinitions) {}
+
   async enqueue(manager: EntityManager, message: NewOutboxMessage): Promise<OutboxMessage> {
+    const definition = this.definitions.find(message.kind);
+    if (!definition) throw new Error(`Message kind ${kindKey(message.kind)} is not registered with the outbox`);
+    if (!definition.channels.includes(message.channel)) throw new Error(`Message kind ${kindKey(message.kind)} is not sent by ${message.channel}`);
     const now = new Date();
     const row: OutboxMessage = {
       id: randomUUID(),
       practiceId: message.practiceId,
       patientId: message.patientId,
       channel: message.channel,
-      template: message.template,
+      template: definition.template,
       toAddress: message.toAddress,
-      subjectType: message.subjectType,
+      subjectType: definition.subject,
       subjectId: message.subjectId,
       sealedSecret: message.sealedSecret ?? null,
       status: 'queued',

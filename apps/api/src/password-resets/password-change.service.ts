@@ -4,6 +4,7 @@ import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
 import { VerificationCode } from '../invitations/verification-code.entity';
 import { OutboxService } from '../outbox/outbox.service';
+import { PASSWORD_CHANGED_EMAIL } from './recovery-messages';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { passwordProblems } from '../passwords/password-policy';
 import { PatientSessions } from '../patient-auth/patient-sessions.service';
@@ -65,9 +66,8 @@ export class PasswordChangeService {
             practiceId: current.practiceId,
             patientId: state.patient.id,
             channel: 'email',
-            template: 'password-changed-email',
+            kind: PASSWORD_CHANGED_EMAIL,
             toAddress: state.patient.email,
-            subjectType: 'portal_account',
             subjectId: current.id,
           })
         : null;

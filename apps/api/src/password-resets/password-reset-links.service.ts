@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { Practice } from '../practices/practice.entity';
@@ -43,7 +43,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,128}$/;
 export class PasswordResetLinks {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
   ) {}
 
   async find(token: string): Promise<ResetLinkState> {

@@ -5,8 +5,9 @@ import { AuditLogService } from '../audit/audit-log.service';
 import { AuditEventInput } from '../audit/audit-events';
 import { maskEmail } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { OutboxService } from '../outbox/outbox.service';
+import { PASSWORD_RESET_EMAIL } from './recovery-messages';
 import { patientActor } from '../patient-pages/patient-actor';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
@@ -30,7 +31,7 @@ type RequestedReason = Extract<AuditEventInput, { action: 'password_reset.reques
 export class PasswordResetRequestsService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
     private readonly outbox: OutboxService,
     private readonly audit: AuditLogService,
   ) {}
@@ -109,9 +110,8 @@ export class PasswordResetRequestsService {
       practiceId: account.practiceId,
       patientId: patient.id,
       channel: 'email',
-      template: 'password-reset-email',
+      kind: PASSWORD_RESET_EMAIL,
       toAddress: patient.email!,
-      subjectType: 'password_reset',
       subjectId: request.id,
       sealedSecret: this.secrets.sealForOutbox(token),
     });

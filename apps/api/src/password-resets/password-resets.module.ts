@@ -10,12 +10,14 @@ import { RecoveryPages } from './recovery-pages';
 import { RecoveryVerificationService } from './recovery-verification.service';
 import { ResetPasswordController } from './reset-password.controller';
 import { UsernameRemindersService } from './username-reminders.service';
+import { RecoveryMessages } from './recovery-messages';
 
 /** Self-service recovery (spec §4, issue #5): /forgot-password, /reset-password/:token and its steps, /forgot-username. */
 @Module({
   imports: [PatientPagesModule, PatientAuthModule],
   controllers: [ForgottenCredentialsController, ResetPasswordController],
   providers: [
+    RecoveryMessages,
     PasswordResetRequestsService,
     PasswordResetLinks,
     RecoveryVerificationService,

@@ -21,6 +21,7 @@ import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/sec
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PasswordResetRequest } from './password-reset-request.entity';
 import { OpenResetLink, PasswordResetLinks, RECOVERY_LOCK_REASON, ResetLinkProblem } from './password-reset-links.service';
+import { RECOVERY_SECURITY_CODE } from './recovery-messages';
 
 export const RECOVERY_MESSAGES = {
   answerMismatch: 'Your answer does not match our records.',
@@ -103,6 +104,7 @@ export class RecoveryVerificationService {
       lock: (manager) => this.links.lock(manager, link),
       subject: ({ request, patient }) => ({
         type: 'password_reset',
+        message: RECOVERY_SECURITY_CODE,
         id: request.id,
         practiceId: request.practiceId,
         patientId: patient.id,

@@ -5,6 +5,7 @@ import { maskEmail } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { OutboxService } from '../outbox/outbox.service';
+import { USERNAME_REMINDER_EMAIL } from './recovery-messages';
 import { patientActor } from '../patient-pages/patient-actor';
 import { Patient } from '../patients/patient.entity';
 import { Practice } from '../practices/practice.entity';
@@ -44,7 +45,7 @@ export class UsernameRemindersService {
       const since = new Date(Date.now() - 3_600_000);
       for (const patient of patients) {
         const recent = await manager.count(OutboxMessage, {
-          where: { patientId: patient.id, template: 'username-reminder-email', createdAt: MoreThan(since) },
+          where: { patientId: patient.id, template: USERNAME_REMINDER_EMAIL.template, createdAt: MoreThan(since) },
         });
         const throttled = recent >= MAX_USERNAME_REMINDERS_PER_HOUR;
         const message = throttled
@@ -53,9 +54,8 @@ export class UsernameRemindersService {
               practiceId: patient.practiceId,
               patientId: patient.id,
               channel: 'email',
-              template: 'username-reminder-email',
+              kind: USERNAME_REMINDER_EMAIL,
               toAddress: patient.email!,
-              subjectType: 'patient',
               subjectId: patient.id,
             });
         await this.audit.append(

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull } from 'typeorm';
 import type { MessageChannel } from '@resetdesk/contracts';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { VerificationCode } from '../invitations/verification-code.entity';
-import { SECURITY_CODE_TTL_MINUTES } from '../mail/message-renderer';
+import type { MessageKind } from '../outbox/message-definition';
+import { SECURITY_CODE_TTL_MINUTES } from './security-code-message';
 import { OutboxService } from '../outbox/outbox.service';
 
 /** Failed answers of any kind (date of birth, PIN, phone, code, security answer) before a link locks. */
@@ -18,6 +19,8 @@ export type CodeChannel = Extract<MessageChannel, 'sms' | 'voice'>;
 /** The link a code belongs to: a registration invitation or a password-reset request. */
 export interface CodeSubject {
   type: VerificationCode['subjectType'];
+  /** The text or call that carries the code, as the link's feature registered it. */
+  message: MessageKind;
   id: string;
   practiceId: string;
   patientId: string;
@@ -46,7 +49,7 @@ export type CodeCheck = 'match' | 'mismatch' | 'expired';
 @Injectable()
 export class SecurityCodes {
   constructor(
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -111,10 +114,9 @@ export class SecurityCodes {
       practiceId: subject.practiceId,
       patientId: subject.patientId,
       channel,
-      template: 'security-code',
+      kind: subject.message,
       // Always the chart's number, never the one typed: a match proves knowledge, not possession.
       toAddress: subject.phone,
-      subjectType: subject.type,
       subjectId: subject.id,
       sealedSecret: this.secrets.sealForOutbox(code),
     });

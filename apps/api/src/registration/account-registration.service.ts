@@ -4,6 +4,7 @@ import { DomainException } from '../common/domain.exception';
 import { UnitOfWork } from '../database/unit-of-work';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { OutboxService } from '../outbox/outbox.service';
+import { ACCOUNT_READY_EMAIL } from './registration-messages';
 import { PasswordHasher, normaliseSecurityAnswer } from '../passwords/password-hasher.service';
 import { passwordProblems } from '../passwords/password-policy';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
@@ -93,9 +94,8 @@ export class AccountRegistrationService {
             practiceId: invitation.practiceId,
             patientId: patient.id,
             channel: 'email',
-            template: 'account-ready-email',
+            kind: ACCOUNT_READY_EMAIL,
             toAddress: patient.email ?? state.invitation.sentTo,
-            subjectType: 'portal_account',
             subjectId: account.id,
           });
           await this.audit.append(

@@ -4,7 +4,7 @@ import { AuditActor } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskPhone } from '../common/masking';
 import { UnitOfWork } from '../database/unit-of-work';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { patientActor } from '../patient-pages/patient-actor';
 import {
@@ -21,6 +21,7 @@ import { CodeLink, CodeVerificationFlow, Rejected } from '../patient-pages/code-
 import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/security-codes';
 import { pinProblem } from './registration-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
+import { REGISTRATION_SECURITY_CODE } from './registration-messages';
 
 export interface PinAnswer {
   dateOfBirth: string;
@@ -48,7 +49,7 @@ export class IdentityVerificationService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly links: RegistrationLinks,
-    private readonly secrets: InvitationSecrets,
+    private readonly secrets: AppSecrets,
     private readonly flow: CodeVerificationFlow,
     private readonly audit: AuditLogService,
   ) {}
@@ -106,6 +107,7 @@ export class IdentityVerificationService {
       lock: (manager) => this.links.lock(manager, link.invitation.id),
       subject: ({ invitation, patient }) => ({
         type: 'registration_invitation',
+        message: REGISTRATION_SECURITY_CODE,
         id: invitation.id,
         practiceId: invitation.practiceId,
         patientId: patient.id,

@@ -7,11 +7,12 @@ import { RegistrationController } from './registration.controller';
 import { RegistrationLinks } from './registration-links.service';
 import { RegistrationPages } from './registration-pages';
 import { RegistrationProof } from './registration-proof';
+import { RegistrationMessages } from './registration-messages';
 
 /** Patient registration pages (spec §4): /register/:token and its steps. */
 @Module({
   imports: [PortalAccountsModule, PatientPagesModule],
   controllers: [RegistrationController],
-  providers: [RegistrationLinks, IdentityVerificationService, AccountRegistrationService, RegistrationPages, RegistrationProof],
+  providers: [RegistrationMessages, RegistrationLinks, IdentityVerificationService, AccountRegistrationService, RegistrationPages, RegistrationProof],
 })
 export class RegistrationModule {}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import {
   BrowserSession,
   assertNoPageProblems,
@@ -119,7 +119,7 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     await done.getByText('Tell the patient this PIN. It will not be shown again.').waitFor();
 
     const [invitation] = await t.dataSource.query(`SELECT id, pinHash, sentTo FROM registration_invitations WHERE patientId = ? AND status = 'pending'`, [patient.id]);
-    assert.equal(invitation.pinHash, t.app.get(InvitationSecrets).pinHash(pin), 'the PIN on screen is the invitation’s');
+    assert.equal(invitation.pinHash, t.app.get(AppSecrets).pinHash(pin), 'the PIN on screen is the invitation’s');
     const maskedTo = `${patient.email[0]}***${patient.email.slice(patient.email.indexOf('@'))}`;
     await done.getByText(maskedTo).waitFor();
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageChannel } from '@resetdesk/contracts';
 import { UnitOfWork } from '../../src/database/unit-of-work';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { RegistrationInvitation } from '../../src/invitations/registration-invitation.entity';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
-import { MessageTemplate, OutboxService } from '../../src/outbox/outbox.service';
+import { OutboxService } from '../../src/outbox/outbox.service';
 import { Patient } from '../../src/patients/patient.entity';
 import { PortalAccount } from '../../src/portal-accounts/portal-account.entity';
 import { Practice } from '../../src/practices/practice.entity';
@@ -49,7 +49,7 @@ export interface IssuedTestInvitation {
  * (hashes only). Any pending invitation of the patient is revoked first: one pending per patient.
  */
 export async function createPendingInvitation(t: TestApp, patient: Patient, expiresAt = new Date(Date.now() + 72 * 3_600_000)): Promise<IssuedTestInvitation> {
-  const secrets = t.app.get(InvitationSecrets);
+  const secrets = t.app.get(AppSecrets);
   const { token, tokenHash } = secrets.newToken();
   const { pin, pinHash } = secrets.newPin();
   const invitation: RegistrationInvitation = {
@@ -81,7 +81,7 @@ export async function createPendingInvitation(t: TestApp, patient: Patient, expi
 
 /** Queues the registration email in a transaction, as the reset does, then wakes the dispatcher. */
 export async function enqueueRegistrationEmail(t: TestApp, issued: IssuedTestInvitation, maxAttempts?: number): Promise<OutboxMessage> {
-  const secrets = t.app.get(InvitationSecrets);
+  const secrets = t.app.get(AppSecrets);
   return enqueue(t, {
     practiceId: issued.invitation.practiceId,
     patientId: issued.invitation.patientId,
@@ -117,7 +117,7 @@ export async function enqueueSecurityCode(t: TestApp, issued: IssuedTestInvitati
     toAddress: phone,
     subjectType: 'registration_invitation',
     subjectId: issued.invitation.id,
-    sealedSecret: t.app.get(InvitationSecrets).sealForOutbox(code),
+    sealedSecret: t.app.get(AppSecrets).sealForOutbox(code),
   });
 }
 
@@ -127,16 +127,18 @@ export async function enqueue(
     practiceId: string;
     patientId: string | null;
     channel: MessageChannel;
-    template: MessageTemplate;
+    template: string;
     toAddress: string;
-    subjectType: string | null;
-    subjectId: string | null;
+    /** With the template, names the message kind a feature registered. */
+    subjectType: string;
+    subjectId: string;
     sealedSecret?: string | null;
     maxAttempts?: number;
   },
 ): Promise<OutboxMessage> {
   const outbox = t.app.get(OutboxService);
-  const row = await t.app.get(UnitOfWork).run((manager) => outbox.enqueue(manager, message));
+  const { template, subjectType, ...rest } = message;
+  const row = await t.app.get(UnitOfWork).run((manager) => outbox.enqueue(manager, { ...rest, kind: { template, subject: subjectType } }));
   outbox.notifyCommitted();
   return row;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { RegistrationInvitation } from '../../src/invitations/registration-invitation.entity';
 import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher';
 import { PasswordResetRequest } from '../../src/password-resets/password-reset-request.entity';
@@ -126,7 +126,7 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
       assert.deepEqual(holding.map((c) => c.where), []);
       // Sanity: the dump really covers the outbox and invitation rows.
       assert.ok(cells.some((c) => c.where.startsWith('outbox_messages') && c.value === outboxId));
-      assert.ok(cells.some((c) => c.where.startsWith('registration_invitations') && c.value === t.app.get(InvitationSecrets).tokenHash(token)));
+      assert.ok(cells.some((c) => c.where.startsWith('registration_invitations') && c.value === t.app.get(AppSecrets).tokenHash(token)));
     });
 
     it('is not sent a second time', async () => {
@@ -152,6 +152,27 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
     assert.equal(smtp.messages.length, before, 'nothing reached the mail server');
     const events = await auditEventsFor(t, message.id);
     assert.deepEqual(events.map((e) => [e.action, e.details.dead]), [['email.failed', true]]);
+  });
+
+  it('cancels, without a failure event, an email whose invitation the front desk replaced while it waited', async () => {
+    const patient = await patientWithEmail(t, MAPLE_GROVE, 5);
+    const first = await createPendingInvitation(t, patient);
+    const stale = await enqueueRegistrationEmail(t, first);
+    const second = await createPendingInvitation(t, patient);
+    // Issued by a member of staff, as a reset or a resend issues it.
+    await t.dataSource.getRepository(RegistrationInvitation).update({ id: second.invitation.id }, { createdByStaffId: randomUUID() });
+    const current = await enqueueRegistrationEmail(t, second);
+
+    assert.equal(await dispatcher.runOnce(), 2);
+
+    const row = await outboxRow(t, stale.id);
+    assert.equal(row.status, 'cancelled');
+    assert.equal(row.lastError, 'Replaced by a newer invitation; not sent');
+    assert.equal(row.sealedSecret, null, 'a cancelled message keeps no secret');
+    assert.equal(row.sentAt, null);
+    assert.deepEqual(await auditEventsFor(t, stale.id), [], 'a replaced message is not a delivery failure');
+    assert.equal((await outboxRow(t, current.id)).status, 'sent', 'the newer invitation’s email goes out');
+    assert.equal(smtp.messages.filter((m) => m.parsed.headers.get('x-resetdesk-message-id') === stale.id).length, 0);
   });
 
   it('escapes chart data in the HTML part and keeps it readable in the text part', async () => {
@@ -185,7 +206,7 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
 
   it('sends the password reset email with its one-hour link, then erases the token', async () => {
     const account = await openAccountOf(t, MAPLE_GROVE);
-    const secrets = t.app.get(InvitationSecrets);
+    const secrets = t.app.get(AppSecrets);
     const { token, tokenHash } = secrets.newToken();
     const createdAt = new Date();
     const request: PasswordResetRequest = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UnitOfWork } from '../../src/database/unit-of-work';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { dumpAllTables, dumpCharts, MAPLE_GROVE_ID, patientIdsWith, RIVERSIDE_ID } from '../support/fixtures';
 import { MAPLE_ADMIN, MAPLE_DESK, StaffClient } from '../support/staff-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -54,7 +54,7 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
 
     const invitations = await t.dataSource.query(`SELECT * FROM registration_invitations WHERE patientId = ? AND status = 'pending'`, [patientId]);
     assert.equal(invitations.length, 1);
-    const secrets = t.app.get(InvitationSecrets);
+    const secrets = t.app.get(AppSecrets);
     assert.equal(invitations[0].pinHash, secrets.pinHash(body.invitation.pin));
     assert.equal(invitations[0].id, body.invitation.id);
 

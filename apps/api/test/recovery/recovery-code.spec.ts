@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { VerificationCode } from '../../src/invitations/verification-code.entity';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -74,10 +74,10 @@ describe('password reset with a security code sent by text or voice', { skip: my
     const [message] = await t.dataSource.getRepository(OutboxMessage).findBy({ subjectType: 'password_reset', subjectId: request.id, template: 'security-code' });
     assert.equal(message!.channel, 'sms');
     assert.equal(message!.toAddress, patient.phone, 'to the chart’s number');
-    const code = t.app.get(InvitationSecrets).unsealFromOutbox(message!.sealedSecret!);
+    const code = t.app.get(AppSecrets).unsealFromOutbox(message!.sealedSecret!);
     assert.match(code, /^\d{5}$/);
     const [stored] = await codesOf(request.id);
-    assert.equal(stored!.codeHash, t.app.get(InvitationSecrets).codeHash(code), 'stored only as its keyed hash');
+    assert.equal(stored!.codeHash, t.app.get(AppSecrets).codeHash(code), 'stored only as its keyed hash');
     const lifetime = new Date(stored!.expiresAt).getTime() - new Date(stored!.createdAt).getTime();
     assert.equal(lifetime, 10 * 60_000);
 

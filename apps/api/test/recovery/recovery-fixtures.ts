@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
 import { PasswordResetRequest } from '../../src/password-resets/password-reset-request.entity';
 import { Patient } from '../../src/patients/patient.entity';
@@ -57,7 +57,7 @@ export async function requestResetLink(t: TestApp, username: string, browser = n
   const account = await t.dataSource.getRepository(PortalAccount).findOneByOrFail({ username });
   const request = await t.dataSource.getRepository(PasswordResetRequest).findOneOrFail({ where: { portalAccountId: account.id }, order: { createdAt: 'DESC' } });
   const message = await t.dataSource.getRepository(OutboxMessage).findOneByOrFail({ subjectType: 'password_reset', subjectId: request.id, template: 'password-reset-email' });
-  return { page, token: t.app.get(InvitationSecrets).unsealFromOutbox(message.sealedSecret!), request };
+  return { page, token: t.app.get(AppSecrets).unsealFromOutbox(message.sealedSecret!), request };
 }
 
 /** The latest code texted or phoned for a reset link, unsealed from its outbox row. */
@@ -67,7 +67,7 @@ export async function deliveredResetCode(t: TestApp, passwordResetId: string): P
     order: { createdAt: 'DESC' },
   });
   assert.ok(messages[0], 'a security code was queued');
-  return t.app.get(InvitationSecrets).unsealFromOutbox(messages[0].sealedSecret!);
+  return t.app.get(AppSecrets).unsealFromOutbox(messages[0].sealedSecret!);
 }
 
 /** Passes the security-question step in this browser; answers the new-password page. */

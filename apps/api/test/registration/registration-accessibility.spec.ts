@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
 import { Patient } from '../../src/patients/patient.entity';
 import { PortalAccount } from '../../src/portal-accounts/portal-account.entity';
@@ -79,7 +79,7 @@ describe('registration pages in a browser: usable on a phone and accessible', { 
     await audit('security code with an error');
 
     const [message] = await t.dataSource.getRepository(OutboxMessage).findBy({ subjectId: link.invitationId });
-    await page.getByLabel('Security code').fill(t.app.get(InvitationSecrets).unsealFromOutbox(message!.sealedSecret!));
+    await page.getByLabel('Security code').fill(t.app.get(AppSecrets).unsealFromOutbox(message!.sealedSecret!));
     await page.getByRole('button', { name: 'Check' }).click();
     await page.getByRole('heading', { name: 'Create your account' }).waitFor();
     await audit('step 2');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AuditEvent } from '../../src/audit/audit-event.entity';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { VerificationCode } from '../../src/invitations/verification-code.entity';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
 import { Patient } from '../../src/patients/patient.entity';
@@ -17,14 +17,14 @@ function typedLocally(e164: string): string {
 
 describe('registration link: verifying with a security code sent by text or voice', { skip: mysqlSkip }, () => {
   let t: TestApp;
-  let secrets: InvitationSecrets;
+  let secrets: AppSecrets;
   let patients: Patient[];
   let next = 0;
   const nextPatient = () => patients[next++]!;
 
   before(async () => {
     t = await startTestApp({ seedPatients: 30, label: 'regcode' });
-    secrets = t.app.get(InvitationSecrets);
+    secrets = t.app.get(AppSecrets);
     patients = await patientsOf(t);
   });
   after(async () => t?.close());

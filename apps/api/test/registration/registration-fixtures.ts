@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { IsNull } from 'typeorm';
 import type { InvitationStatus } from '@resetdesk/contracts';
-import { InvitationSecrets } from '../../src/invitations/invitation-secrets';
+import { AppSecrets } from '../../src/common/app-secrets';
 import { RegistrationInvitation } from '../../src/invitations/registration-invitation.entity';
 import { Patient } from '../../src/patients/patient.entity';
 import { PortalAccount } from '../../src/portal-accounts/portal-account.entity';
@@ -41,7 +41,7 @@ export async function issueInvitation(
   patient: Patient,
   options: { status?: InvitationStatus; expiresAt?: Date; failedAttempts?: number } = {},
 ): Promise<IssuedLink> {
-  const secrets = t.app.get(InvitationSecrets);
+  const secrets = t.app.get(AppSecrets);
   const { token, tokenHash } = secrets.newToken();
   const { pin, pinHash } = secrets.newPin();
   const status = options.status ?? 'pending';

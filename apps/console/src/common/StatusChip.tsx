@@ -40,6 +40,7 @@ const OUTBOX_COLORS: Record<OutboxStatus, Color> = {
   sent: 'success',
   retrying: 'warning',
   dead: 'error',
+  cancelled: 'default',
 };
 
 const make =

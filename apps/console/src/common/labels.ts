@@ -60,6 +60,7 @@ export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
   sent: 'Sent',
   retrying: 'Retrying',
   dead: 'Not delivered',
+  cancelled: 'Cancelled (replaced)',
 };
 
 export const CHANNEL_LABELS: Record<MessageChannel, string> = {

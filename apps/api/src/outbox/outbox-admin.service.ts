@@ -6,19 +6,19 @@ import { LIKE_ESCAPE, ListQuery, escapeLike, filterIds, filterString } from '../
 import { TenantScope } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PermanentDeliveryError } from '../mail/delivery-error';
-import { TEMPLATE_PARTS } from '../mail/mail-templates';
-import { MessageRenderer, TEMPLATES_WITH_SECRET } from '../mail/message-renderer';
+import { MessageDefinitions } from './message-definitions';
+import { MessageRenderer } from './message-renderer';
 import { OutboxMessage } from './outbox-message.entity';
 import { toOutboxMessageView } from './outbox-message.view';
 import { OutboxService } from './outbox.service';
 
-export const EMAIL_SORTABLE = ['id', 'createdAt', 'status', 'channel', 'template', 'to', 'subject', 'attempts', 'nextAttemptAt', 'sentAt'] as const;
-export const EMAIL_FILTERS = ['status', 'channel', 'template', 'patientId', 'q', 'id'] as const;
+export const OUTBOX_SORTABLE = ['id', 'createdAt', 'status', 'channel', 'template', 'to', 'subject', 'attempts', 'nextAttemptAt', 'sentAt'] as const;
+export const OUTBOX_FILTERS = ['status', 'channel', 'template', 'patientId', 'q', 'id'] as const;
 
 /** Extra attempts a manual retry grants a message that had used all of its own. */
 export const RETRY_EXTRA_ATTEMPTS = 3;
 
-const SORT_COLUMNS: Record<(typeof EMAIL_SORTABLE)[number], string> = {
+const SORT_COLUMNS: Record<(typeof OUTBOX_SORTABLE)[number], string> = {
   id: 'm.id',
   createdAt: 'm.createdAt',
   status: 'm.status',
@@ -33,13 +33,14 @@ const SORT_COLUMNS: Record<(typeof EMAIL_SORTABLE)[number], string> = {
 
 /** The practice's outbox for its admins: what was sent, what failed and why, and a second chance. */
 @Injectable()
-export class EmailsService {
+export class OutboxAdminService {
   constructor(
     private readonly tenant: TenantScope,
     private readonly uow: UnitOfWork,
     private readonly audit: AuditLogService,
     private readonly outbox: OutboxService,
     private readonly renderer: MessageRenderer,
+    private readonly definitions: MessageDefinitions,
   ) {}
 
   async list(query: ListQuery): Promise<{ items: OutboxMessageView[]; total: number }> {
@@ -65,8 +66,9 @@ export class EmailsService {
     }
     const template = filterString(filter, 'template');
     if (template) {
-      if (!(template in TEMPLATE_PARTS)) {
-        throw new DomainException('bad_request', `Unknown template "${template}". Use one of: ${Object.keys(TEMPLATE_PARTS).join(', ')}.`);
+      const templates = this.definitions.templateNames();
+      if (!templates.includes(template)) {
+        throw new DomainException('bad_request', `Unknown template "${template}". Use one of: ${templates.join(', ')}.`);
       }
       qb.andWhere('m.template = :template', { template });
     }
@@ -107,7 +109,7 @@ export class EmailsService {
       if (message.status !== 'dead' && message.status !== 'retrying') {
         throw new DomainException('conflict', notRetryable(message));
       }
-      if (TEMPLATES_WITH_SECRET.has(message.template) && !message.sealedSecret) {
+      if (this.definitions.carriesSecret(message) && !message.sealedSecret) {
         throw new DomainException(
           'conflict',
           'This message cannot be sent again: its one-time link or code was erased when it failed for good. Send a new one from the patient instead.',
@@ -134,6 +136,8 @@ function notRetryable(message: OutboxMessage): string {
   switch (message.status) {
     case 'sent':
       return 'This message was already sent, so it cannot be retried. Its one-time link was erased after sending; send a new one from the patient instead.';
+    case 'cancelled':
+      return 'This message was replaced by a newer one, so it cannot be retried.';
     case 'sending':
       return 'This message is being sent right now; there is nothing to retry.';
     default:
