@@ -18,7 +18,9 @@ export type SecretPurpose =
   | 'registration-proof'
   | 'password-reset-proof'
   | 'audit-chain-hmac'
-  | 'audit-checkpoint-ed25519';
+  | 'audit-checkpoint-ed25519'
+  | 'oidc-cookies'
+  | 'oidc-store';
 
 /**
  * The one holder of APP_SECRET. Link tokens carry 256 bits, so a plain SHA-256 is enough to

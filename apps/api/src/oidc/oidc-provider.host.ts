@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { PortalApp } from '../portal-apps/portal-app.entity';
 import { PortalAppsRepository } from '../portal-apps/portal-apps.repository';
 import { OidcAccounts } from './oidc-accounts';
@@ -47,7 +47,7 @@ export class OidcProviderHost {
     apps: PortalAppsRepository,
     accounts: OidcAccounts,
     pages: OidcPages,
-    secrets: InvitationSecrets,
+    secrets: AppSecrets,
   ) {
     this.issuer = `${config.publicUrl}${OIDC_PATH}`;
     this.signingKeys = loadSigningKeys(config.oidc.jwksFile, config.oidc.generate);
@@ -82,7 +82,7 @@ export class OidcProviderHost {
       }
     }
 
-    const cookieKey = secrets.keys.key('oidc-cookies').toString('base64url');
+    const cookieKey = secrets.key('oidc-cookies').toString('base64url');
     this.provider = new Provider(this.issuer, {
       adapter: Adapter,
       findAccount: (_ctx: unknown, id: string) => accounts.find(id),

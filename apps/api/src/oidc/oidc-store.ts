@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EntityManager, LessThan } from 'typeorm';
-import { SecretKeys, sha256Hex } from '../common/secrets';
+import { sha256Hex } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { OidcPayload } from './oidc-payload.entity';
 
 /** The provider's models whose rows this store holds (the Client model reads portal_apps instead). */
@@ -20,7 +20,7 @@ export type OidcPayloadData = Record<string, unknown> & {
 };
 
 const SWEEP_MS = 10 * 60_000;
-const SEAL_PURPOSE = 'oidc-store';
+const SEAL_PURPOSE = 'oidc-store' as const;
 
 export const idHashOf = (model: string, id: string): string => sha256Hex(`${model}:${id}`);
 export const grantHashOf = (grantId: string): string => sha256Hex(`grant:${grantId}`);
@@ -34,14 +34,14 @@ const uidHashOf = (uid: string): string => sha256Hex(`uid:${uid}`);
 @Injectable()
 export class OidcStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('OidcStore');
-  private readonly keys: SecretKeys;
+  private readonly keys: AppSecrets;
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly uow: UnitOfWork,
-    secrets: InvitationSecrets,
+    secrets: AppSecrets,
   ) {
-    this.keys = secrets.keys;
+    this.keys = secrets;
   }
 
   onModuleInit(): void {

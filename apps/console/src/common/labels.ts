@@ -111,6 +111,10 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'username.reminder_requested': 'Username reminder requested',
   'practice.settings_updated': 'Practice settings changed',
   'audit.exported': 'Audit log exported',
+  'portal_app.created': 'Portal app added',
+  'portal_app.updated': 'Portal app changed',
+  'portal_app.deleted': 'Portal app removed',
+  'portal.sessions_ended': 'Portal sessions ended',
 };
 
 /** Looks a code up in a label table; unknown codes are shown as they are. */
