@@ -20,6 +20,7 @@ import { PatientAuthModule } from './patient-auth/patient-auth.module';
 import { PasswordResetsModule } from './password-resets/password-resets.module';
 import { PracticeSettingsModule } from './practices/practice-settings.module';
 import { OidcModule } from './oidc/oidc.module';
+import { ChartImportModule } from './chart-import/chart-import.module';
 
 @Module({})
 export class AppModule {
@@ -58,6 +59,7 @@ export class AppModule {
         PasswordResetsModule,
         PracticeSettingsModule,
         OidcModule,
+        ChartImportModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -85,6 +85,8 @@ export const AUDIT_ACTIONS = [
   'portal_app.updated',
   'portal_app.deleted',
   'portal.sessions_ended',
+  'chart.imported',
+  'chart.contact_changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

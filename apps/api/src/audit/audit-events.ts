@@ -114,7 +114,17 @@ export type AuditEventInput =
         appsNotified: { clientId: string; name: string; outboxMessageId: string }[];
         appsSignedIn: string[];
       };
-    };
+    }
+  | {
+      action: 'chart.imported';
+      details: {
+        source: 'upload' | 'cli' | 'sync';
+        fileName: string;
+        importId: string;
+        counts: { patientsCreated: number; patientsUpdated: number; patientsUnchanged: number; entries: number; skipped: number; rejected: number };
+      };
+    }
+  | { action: 'chart.contact_changed'; patientId: string; details: { field: 'email' | 'phone'; before: string; after: string; importId: string } };
 
 export interface AuditActor {
   type: 'staff' | 'patient' | 'system';

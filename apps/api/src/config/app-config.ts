@@ -32,6 +32,17 @@ export interface AppConfig {
   fhirSync: FhirSyncConfig | null;
   /** The OpenID Provider's signing keys (a JWKS with private keys); generated when `generate` is set and the file is missing. */
   oidc: { jwksFile: string; generate: boolean };
+  chartImport: ChartImportConfig;
+}
+
+/** FHIR chart imports: how MRNs and phones are read, how big an upload may be. */
+export interface ChartImportConfig {
+  /** Identifier system that holds the MRN when no identifier is typed MR (FHIR_MRN_SYSTEM). */
+  mrnSystem: string | null;
+  /** Region for phone numbers written without a country code (PHONE_DEFAULT_REGION). */
+  phoneRegion: string;
+  maxMb: number;
+  contactChangeWarningDays: number;
 }
 
 export type DatabaseConfig =
@@ -175,6 +186,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     webConcurrency,
     fhirSync: fhirSyncVars(env, cwd),
     oidc: oidcKeysVar(env, appEnv, dataDir, cwd),
+    chartImport: chartImportConfig(env),
   });
 }
 
@@ -195,6 +207,17 @@ function oidcKeysVar(env: Env, appEnv: AppConfig['env'], dataDir: string, cwd: s
     throw new ConfigError('OIDC_JWKS_FILE is required in production: the path of a JSON Web Key Set with the private signing keys (see README)');
   }
   return { jwksFile: resolve(dataDir, 'oidc-jwks.json'), generate: true };
+}
+
+function chartImportConfig(env: Env): ChartImportConfig {
+  const phoneRegion = (env.PHONE_DEFAULT_REGION || 'US').trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(phoneRegion)) throw new ConfigError(`PHONE_DEFAULT_REGION must be a two-letter country code such as US (got "${phoneRegion}")`);
+  return {
+    mrnSystem: env.FHIR_MRN_SYSTEM?.trim() || null,
+    phoneRegion,
+    maxMb: intVar(env, 'IMPORT_MAX_MB', 512, 1, 1024 * 1024),
+    contactChangeWarningDays: intVar(env, 'CONTACT_CHANGE_WARNING_DAYS', 14, 0, 3650),
+  };
 }
 
 /** `loopback` (default), a comma-separated list of addresses/subnets, or a hop count. */

@@ -8,6 +8,7 @@ import { PatientSearchIndexes1764050000000 } from './migrations/1764050000000-pa
 import { PatientSearchCounts1764100000000 } from './migrations/1764100000000-patient-search-counts';
 import { KeyedAuditChain1765100000000 } from './migrations/1765100000000-keyed-audit-chain';
 import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
+import { ChartImport1765200000000 } from './migrations/1765200000000-chart-import';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   PatientSearchCounts1764100000000,
   KeyedAuditChain1765100000000,
   OpenIdProvider1765400000000,
+  ChartImport1765200000000,
 ];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */

@@ -1,4 +1,5 @@
 import { AuditChainHead, AuditEvent } from '../audit/audit-event.entity';
+import { ChartImport, ChartImportIssue } from '../chart-import/chart-import.entity';
 import { LoginAttempt } from '../auth/login-attempt.entity';
 import { StaffSession } from '../auth/staff-session.entity';
 import { IdempotencyKey } from '../common/idempotency-key.entity';
@@ -35,4 +36,6 @@ export const ENTITIES = [
   OidcPayload,
   PortalSubject,
   PortalApp,
+  ChartImport,
+  ChartImportIssue,
 ];

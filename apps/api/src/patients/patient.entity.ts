@@ -1,5 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { idColumn, timestampColumn } from '../database/columns';
+import { idColumn, nullableTimestamp, timestampColumn } from '../database/columns';
+
+export type PatientInactiveReason = 'inactive' | 'deceased';
 
 /** Chart demographics. ResetDesk reads this row; only the seed and imports write it. */
 @Entity('patients')
@@ -10,10 +12,11 @@ import { idColumn, timestampColumn } from '../database/columns';
 @Index('IDX_patients_practice_email', ['practiceId', 'email', 'lastName', 'firstName'])
 @Index('IDX_patients_practice_phone', ['practiceId', 'phoneDigits'])
 @Index('IDX_patients_practice_dob', ['practiceId', 'dateOfBirth'])
+@Index('UQ_patients_practice_fhir', ['practiceId', 'fhirId'], { unique: true })
 export class Patient {
   @PrimaryColumn(idColumn) id: string;
   @Column(idColumn) practiceId: string;
-  @Column({ type: 'varchar', length: 32 }) mrn: string;
+  @Column({ type: 'varchar', length: 64 }) mrn: string;
   @Column({ type: 'varchar', length: 100 }) firstName: string;
   @Column({ type: 'varchar', length: 100 }) lastName: string;
   /** YYYY-MM-DD; a calendar date, never a timestamp. */
@@ -29,6 +32,13 @@ export class Patient {
   @Column({ type: 'varchar', length: 100, nullable: true }) city: string | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) state: string | null;
   @Column({ type: 'varchar', length: 16, nullable: true }) postalCode: string | null;
+  /** `Patient.id` in the EHR the chart was imported from; the import's identity of the chart. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) fhirId: string | null;
+  /** False when the EHR marks the chart inactive or the patient deceased: no portal reset then. */
+  @Column({ type: 'boolean', width: 1, default: true }) active: boolean;
+  @Column({ type: 'varchar', length: 16, nullable: true }) inactiveReason: PatientInactiveReason | null;
+  /** When an import last changed the chart's email or phone (a reset soon after is a takeover pattern). */
+  @Column(nullableTimestamp) contactChangedAt: Date | null;
   @Column(timestampColumn) createdAt: Date;
   @Column(timestampColumn) updatedAt: Date;
 }

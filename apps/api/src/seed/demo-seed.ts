@@ -1,11 +1,14 @@
 import * as argon2 from 'argon2';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { Readable } from 'node:stream';
+import { DataSource } from 'typeorm';
 import type { ClinicalEntryKind, StaffRole } from '@resetdesk/contracts';
 import { AuditChainHead } from '../audit/audit-event.entity';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
-import { ClinicalEntry } from '../patients/clinical-entry.entity';
-import { Patient } from '../patients/patient.entity';
+import { AuditLogService } from '../audit/audit-log.service';
+import { ChartImportService } from '../chart-import/chart-import.service';
+import { chartIdFor } from '../chart-import/fhir-mapping';
+import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { normaliseUsername } from '../portal-accounts/username';
 import { normaliseSecurityAnswer } from '../passwords/password-hasher.service';
@@ -85,9 +88,16 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
     ...DEMO_LOGINS.map((login) => demoHash(DEMO_PASSWORD, login.email)),
   ]);
 
+  // Charts first, through the import (idempotent: a seed interrupted here simply runs again, since
+  // no practice exists yet); then ResetDesk's own rows in one transaction.
+  const portalRows: { accounts: PortalAccount[]; invitations: RegistrationInvitation[] }[] = [];
+  for (const [practiceIndex, spec] of PRACTICES.entries()) {
+    const rand = mulberry32(20261124 + practiceIndex);
+    const practiceId = seedId('practice', spec.slug);
+    portalRows.push(await seedPatients(dataSource, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash, usernameOffset: practiceIndex * 100_000 }));
+  }
   await dataSource.transaction(async (manager) => {
     for (const [practiceIndex, spec] of PRACTICES.entries()) {
-      const rand = mulberry32(20261124 + practiceIndex);
       const practiceId = seedId('practice', spec.slug);
       await manager.insert(Practice, {
         id: practiceId,
@@ -115,7 +125,9 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
           updatedAt: base,
         })),
       );
-      await seedPatients(manager, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash, usernameOffset: practiceIndex * 100_000 });
+      const { accounts, invitations } = portalRows[practiceIndex]!;
+      for (let start = 0; start < accounts.length; start += 200) await manager.insert(PortalAccount, accounts.slice(start, start + 200));
+      if (invitations.length) await manager.insert(RegistrationInvitation, invitations);
     }
   });
 }
@@ -138,68 +150,98 @@ interface PatientSeedContext {
   usernameOffset: number;
 }
 
-async function seedPatients(manager: EntityManager, ctx: PatientSeedContext): Promise<void> {
+/** The demo chart's FHIR id: `maple-grove-0007`. */
+export function demoPatientFhirId(slug: string, i: number): string {
+  return `${slug}-${pad(i, 4)}`;
+}
+
+/** The row id the import gives a demo chart (see chartIdFor). */
+export function demoPatientId(slug: string, i: number): string {
+  return chartIdFor(seedId('practice', slug), demoPatientFhirId(slug, i));
+}
+
+const ENTRY_RESOURCES: Record<ClinicalEntryKind, string> = {
+  allergy: 'AllergyIntolerance',
+  medication: 'MedicationRequest',
+  problem: 'Condition',
+  encounter: 'Encounter',
+};
+
+/** One demo clinical entry as the FHIR resource an EHR export would carry. */
+function entryResource(kind: ClinicalEntryKind, id: string, patientFhirId: string, code: string, description: string, status: string, recordedOn: string): Record<string, unknown> {
+  const concept = { coding: [{ code, display: description }], text: description };
+  const reference = { reference: `Patient/${patientFhirId}` };
+  const statusConcept = { coding: [{ code: status }] };
+  switch (kind) {
+    case 'allergy':
+      return { resourceType: 'AllergyIntolerance', id, patient: reference, code: concept, clinicalStatus: statusConcept, recordedDate: recordedOn };
+    case 'problem':
+      return { resourceType: 'Condition', id, subject: reference, code: concept, clinicalStatus: statusConcept, recordedDate: recordedOn };
+    case 'medication':
+      return { resourceType: 'MedicationRequest', id, subject: reference, status, intent: 'order', medicationCodeableConcept: concept, authoredOn: recordedOn };
+    default:
+      return { resourceType: 'Encounter', id, subject: reference, status, class: { code: 'AMB', display: 'ambulatory' }, type: [concept], period: { start: recordedOn } };
+  }
+}
+
+/**
+ * The demo charts are generated as FHIR R4 NDJSON (one Patient file, one file per clinical
+ * type, as an EHR's Bulk Data export writes them) and loaded through the chart import, the one
+ * writer of charts; portal accounts and invitations, which are ResetDesk's own, are inserted here.
+ */
+async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Promise<{ accounts: PortalAccount[]; invitations: RegistrationInvitation[] }> {
   const { rand, practiceId } = ctx;
-  const patients: Patient[] = [];
-  const entries: ClinicalEntry[] = [];
+  const patientLines: string[] = [];
+  const entryLines = new Map<string, string[]>();
   const accounts: PortalAccount[] = [];
   const invitations: RegistrationInvitation[] = [];
 
   for (let i = 1; i <= ctx.count; i++) {
     const firstName = pick(rand, FIRST_NAMES);
     const lastName = pick(rand, LAST_NAMES);
-    const id = seedId('patient', ctx.slug, i);
+    const fhirId = demoPatientFhirId(ctx.slug, i);
+    const id = chartIdFor(practiceId, fhirId);
     const year = ctx.slug === 'riverside' ? 2008 + Math.floor(rand() * 18) : 1940 + Math.floor(rand() * 65);
     const dateOfBirth = `${year}-${pad(1 + Math.floor(rand() * 12), 2)}-${pad(1 + Math.floor(rand() * 28), 2)}`;
     const hasEmail = i % 23 !== 0;
     const localPart = `${firstName}.${lastName}`.toLowerCase().replace(/[^a-z.]/g, '');
     const phoneDigits = `1${ctx.areaCodes[i % ctx.areaCodes.length]}555${pad(100 + Math.floor(i / ctx.areaCodes.length), 4)}`;
     const createdAt = new Date(ctx.base.getTime() + i * 3_600_000);
-    patients.push({
-      id,
-      practiceId,
-      mrn: `${ctx.mrnPrefix}-${pad(100000 + i * 7, 6)}`,
-      firstName,
-      lastName,
-      dateOfBirth,
-      sex: rand() < 0.5 ? 'female' : 'male',
-      email: hasEmail ? `${localPart}${i}@example.com` : null,
-      phone: `+${phoneDigits}`,
-      phoneDigits,
-      addressLine1: `${100 + Math.floor(rand() * 9800)} ${pick(rand, STREETS)}`,
-      addressLine2: rand() < 0.15 ? `Apt ${1 + Math.floor(rand() * 40)}` : null,
-      city: ctx.city,
-      state: ctx.state,
-      postalCode: `${ctx.zip}${pad(Math.floor(rand() * 100), 2)}`,
-      createdAt,
-      updatedAt: createdAt,
-    });
+    const sex = rand() < 0.5 ? 'female' : 'male';
+    const addressLine1 = `${100 + Math.floor(rand() * 9800)} ${pick(rand, STREETS)}`;
+    const addressLine2 = rand() < 0.15 ? `Apt ${1 + Math.floor(rand() * 40)}` : null;
+    const postalCode = `${ctx.zip}${pad(Math.floor(rand() * 100), 2)}`;
+    patientLines.push(
+      JSON.stringify({
+        resourceType: 'Patient',
+        id: fhirId,
+        identifier: [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: `${ctx.mrnPrefix}-${pad(100000 + i * 7, 6)}` }],
+        name: [{ use: 'official', family: lastName, given: [firstName] }],
+        gender: sex,
+        birthDate: dateOfBirth,
+        telecom: [{ system: 'phone', value: `+${phoneDigits}`, use: 'mobile' }, ...(hasEmail ? [{ system: 'email', value: `${localPart}${i}@example.com` }] : [])],
+        address: [{ use: 'home', line: addressLine2 ? [addressLine1, addressLine2] : [addressLine1], city: ctx.city, state: ctx.state, postalCode }],
+      }) + '\n',
+    );
 
     const kinds: [ClinicalEntryKind, [string, string][], string][] = [
       ['allergy', ALLERGIES, 'active'],
       ['medication', MEDICATIONS, 'active'],
       ['problem', PROBLEMS, 'active'],
-      ['encounter', ENCOUNTERS, 'completed'],
+      ['encounter', ENCOUNTERS, 'finished'],
     ];
     for (const [kind, vocabulary, status] of kinds) {
       const n = kind === 'encounter' ? 1 + Math.floor(rand() * 4) : Math.floor(rand() * 3);
       for (let k = 0; k < n; k++) {
         const [code, description] = pick(rand, vocabulary);
-        entries.push({
-          id: seedId('entry', ctx.slug, i, kind, k),
-          practiceId,
-          patientId: id,
-          kind,
-          code,
-          description,
-          status: kind === 'medication' && rand() < 0.2 ? 'discontinued' : status,
-          recordedOn: new Date(ctx.base.getTime() - Math.floor(rand() * 900) * 86_400_000).toISOString().slice(0, 10),
-          notes: kind === 'encounter' && rand() < 0.5 ? 'Seen by Dr. Patel. Follow up in 6 months.' : null,
-          createdAt,
-        });
+        const entryStatus = kind === 'medication' && rand() < 0.2 ? 'stopped' : status;
+        const recordedOn = new Date(ctx.base.getTime() - Math.floor(rand() * 900) * 86_400_000).toISOString().slice(0, 10);
+        if (kind === 'encounter') rand(); // the generator once drew an encounter note here; kept so the demo stays the same
+        const resourceType = ENTRY_RESOURCES[kind];
+        if (!entryLines.has(resourceType)) entryLines.set(resourceType, []);
+        entryLines.get(resourceType)!.push(JSON.stringify(entryResource(kind, `${fhirId}-${kind}-${k}`, fhirId, code, description, entryStatus, recordedOn)) + '\n');
       }
     }
-
     // Every portal status is represented: active, locked, invited, none, plus closed history.
     const roll = i % 20;
     const username = `${firstName[0]}${lastName}${i + ctx.usernameOffset}`.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -235,10 +277,16 @@ async function seedPatients(manager: EntityManager, ctx: PatientSeedContext): Pr
     }
   }
 
-  for (let start = 0; start < patients.length; start += 200) await manager.insert(Patient, patients.slice(start, start + 200));
-  for (let start = 0; start < entries.length; start += 200) await manager.insert(ClinicalEntry, entries.slice(start, start + 200));
-  for (let start = 0; start < accounts.length; start += 200) await manager.insert(PortalAccount, accounts.slice(start, start + 200));
-  if (invitations.length) await manager.insert(RegistrationInvitation, invitations);
+  // Clinical files first: the import loads Patients before what references them, whatever the order.
+  const inputs = [...entryLines.entries()].map(([type, lines]) => ({ fileName: `${type}.000.ndjson`, stream: Readable.from(lines) }));
+  inputs.push({ fileName: 'Patient.000.ndjson', stream: Readable.from(patientLines) });
+  const uow = new UnitOfWork(dataSource);
+  const importer = new ChartImportService(uow, new AuditLogService(uow));
+  const result = await importer.run({ practiceId, source: 'cli', fileName: 'demo charts', inputs, record: false, now: () => ctx.base });
+  if (result.status !== 'done' || result.counts.rejected) {
+    throw new Error(`The demo charts did not import cleanly: ${result.error ?? result.rejects.map((r) => `${r.file}:${r.line} ${r.reason}`).join('; ')}`);
+  }
+  return { accounts, invitations };
 }
 
 function account(

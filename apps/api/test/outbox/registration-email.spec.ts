@@ -7,7 +7,7 @@ import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher';
 import { PasswordResetRequest } from '../../src/password-resets/password-reset-request.entity';
 import { Patient } from '../../src/patients/patient.entity';
 import { PortalAccount } from '../../src/portal-accounts/portal-account.entity';
-import { seedId } from '../../src/seed/demo-seed';
+import { demoPatientId } from '../../src/seed/demo-seed';
 import { SmtpCapture } from '../support/smtp-capture';
 import { startTestApp, TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
@@ -246,7 +246,7 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
 
   it('sends "Your password was changed" and the username reminder listing only non-closed accounts', async () => {
     // Seeded patient 7 of each practice has a closed account ("….old") and a current one.
-    const patientId = seedId('patient', 'maple-grove', 7);
+    const patientId = demoPatientId('maple-grove', 7);
     const accounts = await t.dataSource.getRepository(PortalAccount).find({ where: { patientId } });
     const open = accounts.find((a) => a.status !== 'closed')!;
     const closed = accounts.find((a) => a.status === 'closed')!;
