@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DataSource } from 'typeorm';
 import { AuditActor } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskEmail, maskPhone } from '../common/masking';
@@ -117,6 +118,15 @@ export class ChartImportService {
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.mapping = { mrnSystem: config?.chartImport.mrnSystem ?? null, phoneRegion: config?.chartImport.phoneRegion ?? 'US' };
+  }
+
+  /**
+   * An importer that records no import and writes no audit event: the demo seed's, which runs
+   * before any practice or secret exists and only ever creates charts.
+   */
+  static unrecorded(dataSource: DataSource): ChartImportService {
+    const refuse = { append: () => Promise.reject(new Error('This importer writes no audit events (run it with record: false on new charts)')) };
+    return new ChartImportService(new UnitOfWork(dataSource), refuse as unknown as AuditLogService);
   }
 
   /** Creates the import row of a run that starts later (an upload waiting for its job). */

@@ -5,10 +5,8 @@ import { DataSource } from 'typeorm';
 import type { ClinicalEntryKind, StaffRole } from '@resetdesk/contracts';
 import { AuditChainHead } from '../audit/audit-event.entity';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
-import { AuditLogService } from '../audit/audit-log.service';
 import { ChartImportService } from '../chart-import/chart-import.service';
 import { chartIdFor } from '../chart-import/fhir-mapping';
-import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { normaliseUsername } from '../portal-accounts/username';
 import { normaliseSecurityAnswer } from '../passwords/password-hasher.service';
@@ -280,8 +278,7 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
   // Clinical files first: the import loads Patients before what references them, whatever the order.
   const inputs = [...entryLines.entries()].map(([type, lines]) => ({ fileName: `${type}.000.ndjson`, stream: Readable.from(lines) }));
   inputs.push({ fileName: 'Patient.000.ndjson', stream: Readable.from(patientLines) });
-  const uow = new UnitOfWork(dataSource);
-  const importer = new ChartImportService(uow, new AuditLogService(uow));
+  const importer = ChartImportService.unrecorded(dataSource);
   const result = await importer.run({ practiceId, source: 'cli', fileName: 'demo charts', inputs, record: false, now: () => ctx.base });
   if (result.status !== 'done' || result.counts.rejected) {
     throw new Error(`The demo charts did not import cleanly: ${result.error ?? result.rejects.map((r) => `${r.file}:${r.line} ${r.reason}`).join('; ')}`);
