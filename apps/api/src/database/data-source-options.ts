@@ -15,8 +15,8 @@ export const MIGRATIONS = [
   PatientSearchIndexes1764050000000,
   PatientSearchCounts1764100000000,
   KeyedAuditChain1765100000000,
-  OpenIdProvider1765400000000,
   ChartImport1765200000000,
+  OpenIdProvider1765400000000,
 ];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */
