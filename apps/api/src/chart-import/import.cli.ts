@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { AuditChainKeys } from '../audit/audit-chain-keys';
 import { AuditLogService } from '../audit/audit-log.service';
-import { InvitationSecrets } from '../invitations/invitation-secrets';
+import { AppSecrets } from '../common/app-secrets';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -146,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       for (const file of files) total += await countLines(file);
     }
     const uow = new UnitOfWork(dataSource);
-    const importer = new ChartImportService(uow, new AuditLogService(uow, new AuditChainKeys(new InvitationSecrets(config))), config);
+    const importer = new ChartImportService(uow, new AuditLogService(uow, new AuditChainKeys(new AppSecrets(config))), config);
     const progress = progressReporter(total);
     const inputs: ImportInput[] = files.map((file) => ({ fileName: basename(file), stream: createReadStream(file) }));
     console.log(`${args.dryRun ? 'Checking (dry run, nothing is written)' : 'Importing'} ${files.length} file${files.length === 1 ? '' : 's'} into ${practice.name}`);
