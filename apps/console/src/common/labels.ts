@@ -115,6 +115,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'portal_app.updated': 'Portal app changed',
   'portal_app.deleted': 'Portal app removed',
   'portal.sessions_ended': 'Portal sessions ended',
+  'chart.imported': 'Charts imported from the EHR',
+  'chart.contact_changed': 'Chart email or phone changed',
 };
 
 /** Looks a code up in a label table; unknown codes are shown as they are. */
