@@ -12,6 +12,7 @@ import { PasswordsModule } from './passwords/passwords.module';
 import { PatientsModule } from './patients/patients.module';
 import { AuditModule } from './audit/audit.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { EhrSyncModule } from './ehr-sync/ehr-sync.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PortalResetModule } from './portal-reset/portal-reset.module';
 import { RegistrationModule } from './registration/registration.module';
@@ -60,6 +61,7 @@ export class AppModule {
         PracticeSettingsModule,
         OidcModule,
         ChartImportModule,
+        EhrSyncModule,
       ],
       controllers: [HealthController],
       providers: [

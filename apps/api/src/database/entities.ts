@@ -3,6 +3,7 @@ import { ChartImport, ChartImportIssue } from '../chart-import/chart-import.enti
 import { LoginAttempt } from '../auth/login-attempt.entity';
 import { StaffSession } from '../auth/staff-session.entity';
 import { IdempotencyKey } from '../common/idempotency-key.entity';
+import { FhirSyncState } from '../ehr-sync/fhir-sync-state.entity';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { VerificationCode } from '../invitations/verification-code.entity';
 import { OidcPayload } from '../oidc/oidc-payload.entity';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   PortalApp,
   ChartImport,
   ChartImportIssue,
+  FhirSyncState,
 ];
