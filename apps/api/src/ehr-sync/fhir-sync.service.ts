@@ -50,6 +50,8 @@ export class FhirSyncService {
   private readonly logger = new Logger('FhirSync');
   private readonly repository = new FhirSyncStateRepository();
   private readonly owner = `${hostname().slice(0, 30)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** One per process: its token (memory only, never stored) serves the runs that come within its lifetime. */
+  private smart: SmartBackendClient | null = null;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -108,7 +110,8 @@ export class FhirSyncService {
     const since = (await this.state(practiceId))?.lastTransactionTime ?? null;
     const fileName = `${hostOf(config.baseUrl)} $export ${since ? `changes since ${since}` : 'everything (first sync)'}`;
     const importRow = await this.importer.createImport({ practiceId, source: 'sync', fileName, actor: SYNC_ACTOR, status: 'running' });
-    const smart = new SmartBackendClient(config);
+    this.smart ??= new SmartBackendClient(config);
+    const smart = this.smart;
     const bulk = new BulkExportClient(config, smart, { signal, limits: options.limits, onWaiting: options.onWaiting });
 
     let statusUrl: string | null = null;
