@@ -68,10 +68,10 @@ async function main(): Promise<number> {
       return 1;
     }
     if (outcome.status === 'not_due') return 0;
-    for (const reject of outcome.rejects.slice(0, 20)) {
-      console.error(`rejected: ${reject.file} line ${reject.line}${reject.resourceType ? ` ${reject.resourceType}` : ''}${reject.resourceId ? `/${reject.resourceId}` : ''}: ${reject.reason}`);
+    for (const reject of outcome.rejects) {
+      console.error(`Rejected ${reject.file}:${reject.line}${reject.resourceType ? ` ${reject.resourceType}${reject.resourceId ? `/${reject.resourceId}` : ''}` : ''}: ${reject.reason}`);
     }
-    if (outcome.rejects.length > 20 || outcome.counts.rejected > outcome.rejects.length) console.error(`(all rejects: Chart imports in the console, import ${outcome.importId})`);
+    if (outcome.counts.rejected > outcome.rejects.length) console.error(`… and ${outcome.counts.rejected - outcome.rejects.length} more rejected (see import ${outcome.importId} in Chart imports).`);
     if (outcome.status === 'failed') {
       console.error(`Sync failed: ${outcome.error}`);
       console.log(summaryLine(outcome.counts));

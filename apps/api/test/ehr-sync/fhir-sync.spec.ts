@@ -223,7 +223,7 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     const rejected = await cli(['--practice', 'Maple Grove Family Medicine']);
     assert.equal(rejected.code, 2, rejected.stderr);
     assert.match(rejected.lastLine, /^Imported \d+ patients \(\d+ created, \d+ updated, \d+ unchanged\), \d+ chart entries, 0 skipped, 1 rejected$/);
-    assert.match(rejected.stderr, /rejected: errors\.ndjson line 1 OperationOutcome: Condition\/x: unreadable/);
+    assert.match(rejected.stderr, /Rejected errors\.ndjson:1 OperationOutcome: Condition\/x: unreadable/);
 
     fhir.exportErrors = [];
     fhir.advanceClock(60_000);
