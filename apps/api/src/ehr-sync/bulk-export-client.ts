@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FhirSyncConfig } from './fhir-sync.config';
+import { FhirSyncConfig, isLocalHost } from './fhir-sync.config';
 import { FhirSyncError, FhirSyncFailure, describeNetworkError, fhirFetch, readJson, retryAfterMs, serverExplanation, statusText } from './fhir-http';
 import { SmartBackendClient } from './smart-backend-client';
 
@@ -195,6 +195,7 @@ export class BulkExportClient {
 
   /** One request with the token (fresh once on 401) and 429s waited out up to the cap. */
   private async send(url: string, request: Authorized): Promise<Response> {
+    this.checkDestination(url, request);
     let refreshed = false;
     let throttled = 0;
     for (;;) {
@@ -225,6 +226,30 @@ export class BulkExportClient {
         continue;
       }
       return response;
+    }
+  }
+
+  /**
+   * The status and file URLs come from the server's answers, not from our settings: the access
+   * token goes only to FHIR_BASE_URL's own origin, and patient data only over https (or on this
+   * machine), whatever a manifest says.
+   */
+  private checkDestination(url: string, request: Authorized): void {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      throw new FhirSyncError(failureOf(request.what), `The FHIR server named an address for ${request.what} that is not a URL`);
+    }
+    const base = new URL(this.config.baseUrl);
+    if (request.token && target.origin !== base.origin) {
+      throw new FhirSyncError(
+        failureOf(request.what),
+        `The FHIR server asked for ${request.what} at another address (${target.origin}) with the access token; ResetDesk sends its token only to FHIR_BASE_URL's ${base.origin}`,
+      );
+    }
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLocalHost(target.hostname))) {
+      throw new FhirSyncError(failureOf(request.what), `The FHIR server named a plain-http address for ${request.what} (${target.origin}); patient data is fetched over https only`);
     }
   }
 

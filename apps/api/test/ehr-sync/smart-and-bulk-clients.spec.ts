@@ -204,6 +204,22 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
       assert.equal(text.trim().split('\n').length, 1);
     });
 
+    it('never sends the access token to another host, whatever the manifest says', async () => {
+      fhir.put(patient('p1'));
+      fhir.fileBaseUrl = 'http://localhost:9/elsewhere';
+      try {
+        const bulk = client();
+        const manifest = await bulk.waitForManifest(await bulk.kickOff(null));
+        const downloads = fhir.downloads.length;
+        const error = await refusal(bulk.openFile(manifest.output[0], true));
+        assert.equal(error.failure, 'download');
+        assert.match(error.message, /at another address \(http:\/\/localhost:9\) with the access token; ResetDesk sends its token only to FHIR_BASE_URL's http:\/\/127\.0\.0\.1:\d+/);
+        assert.equal(fhir.downloads.length, downloads, 'nothing was requested');
+      } finally {
+        fhir.fileBaseUrl = null;
+      }
+    });
+
     it('a download cut mid-file fails the stream, never ends it quietly', async () => {
       fhir.put(patient('p1'), patient('p2'), patient('p3'));
       fhir.cutDownloads.set('Patient', 1);

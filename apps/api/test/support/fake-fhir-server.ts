@@ -59,6 +59,8 @@ export class FakeFhirServer {
   throttleStatusPolls = 0;
   tokenLifetimeSeconds = 300;
   requiresAccessToken = true;
+  /** Where the manifest says the files are (default: this server). */
+  fileBaseUrl: string | null = null;
   /** Break the connection after sending about half of this output file (by type), once per count. */
   cutDownloads = new Map<string, number>();
   /** Hold kick-offs until released (to make races observable without timing). */
@@ -275,7 +277,7 @@ export class FakeFhirServer {
     answer(200);
     const output = [...new Set(this.selected(job).map((r) => r.resourceType))].sort().map((type) => ({
       type,
-      url: `${this.baseUrl}/files/${id}/${type}.000.ndjson`,
+      url: `${this.fileBaseUrl ?? this.baseUrl}/files/${id}/${type}.000.ndjson`,
       count: this.selected(job).filter((r) => r.resourceType === type).length,
     }));
     this.json(res, 200, {
