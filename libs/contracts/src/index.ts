@@ -6,7 +6,8 @@
 export const STAFF_ROLES = ['front_desk', 'practice_admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-export const PORTAL_STATUSES = ['active', 'locked', 'invited', 'none'] as const;
+/** `link_locked`: no account, and the newest registration link was locked by five wrong tries. */
+export const PORTAL_STATUSES = ['active', 'locked', 'invited', 'link_locked', 'none'] as const;
 export type PortalStatus = (typeof PORTAL_STATUSES)[number];
 
 export const PORTAL_ACCOUNT_STATUSES = ['active', 'locked', 'closed'] as const;
@@ -231,6 +232,8 @@ export interface DashboardCounts {
   lockedAccounts: number;
   pendingInvitations: number;
   expiringInvitations: number;
+  /** Patients whose newest registration link was locked by wrong tries (portal status link_locked). */
+  lockedLinks: number;
   resetsToday: number;
   messagesRetrying: number;
   messagesDead: number;

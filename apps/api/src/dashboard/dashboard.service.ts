@@ -26,10 +26,17 @@ export class DashboardService {
     const pending = () => this.tenant.query(RegistrationInvitation, 'i').andWhere("i.status = 'pending' AND i.expiresAt > :now", { now });
     const messages = (status: OutboxStatus) => this.tenant.query(OutboxMessage, 'm').andWhere('m.status = :status', { status }).getCount();
 
-    const [lockedAccounts, pendingInvitations, expiringInvitations, resetsToday, messagesRetrying, messagesDead] = await Promise.all([
+    // Read from the locked links (few), not by deriving every patient's status.
+    const lockedLinksQuery = this.tenant
+      .query(RegistrationInvitation, 'li')
+      .andWhere("li.status = 'locked'")
+      .andWhere('NOT EXISTS (SELECT 1 FROM registration_invitations ln WHERE ln.patientId = li.patientId AND ln.createdAt > li.createdAt)')
+      .andWhere('NOT EXISTS (SELECT 1 FROM portal_accounts pa WHERE pa.patientId = li.patientId AND pa.openMarker = 1)');
+    const [lockedAccounts, pendingInvitations, expiringInvitations, lockedLinks, resetsToday, messagesRetrying, messagesDead] = await Promise.all([
       this.tenant.query(PortalAccount, 'a').andWhere("a.status = 'locked'").getCount(),
       pending().getCount(),
       pending().andWhere('i.expiresAt <= :expiringBy', { expiringBy }).getCount(),
+      lockedLinksQuery.getCount(),
       this.tenant
         .query(AuditEvent, 'e')
         .andWhere("e.action = 'portal.reset' AND e.createdAt >= :startOfToday", { startOfToday })
@@ -37,6 +44,6 @@ export class DashboardService {
       messages('retrying'),
       messages('dead'),
     ]);
-    return { lockedAccounts, pendingInvitations, expiringInvitations, resetsToday, messagesRetrying, messagesDead };
+    return { lockedAccounts, pendingInvitations, expiringInvitations, lockedLinks, resetsToday, messagesRetrying, messagesDead };
   }
 }

@@ -25,10 +25,12 @@ import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
 import { indexedPatientSearch, searchCondition } from './patient-search';
 import { keptPracticeTotalOf, readSearchPrefixCounts, selectKeptPracticeTotal } from './patient-search-counts';
-import { derivePortalStatus, joinPortalState, portalStateJoinsSql, portalStatusCondition } from './portal-status';
+import { derivePortalStatus, joinPortalState, linkLockedColumnSql, portalStateJoinsSql, portalStatusCondition } from './portal-status';
 
 export const PATIENT_SORTABLE = ['id', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone'] as const;
-export const PATIENT_FILTERS = ['q', 'portalStatus', 'dateOfBirth', 'id'] as const;
+export const PATIENT_FILTERS = ['q', 'portalStatus', 'dateOfBirth', 'id', 'invitationExpiring'] as const;
+/** `invitationExpiring`: invited patients whose link expires within this many hours (the dashboard's card). */
+export const INVITATION_EXPIRING_HOURS = 24;
 
 interface PatientRow {
   p_id: string;
@@ -42,6 +44,7 @@ interface PatientRow {
   accountUsername: string | null;
   accountLastLoginAt: Date | string | null;
   invitationId: string | null;
+  linkLocked: number | string | null;
 }
 
 @Injectable()
@@ -75,8 +78,15 @@ export class PatientsService {
       qb.andWhere('p.dateOfBirth = :dateOfBirth', { dateOfBirth });
     }
 
+    const expiring = filter.invitationExpiring;
+    if (expiring !== undefined && expiring !== null && expiring !== false && expiring !== '') {
+      if (expiring !== true && expiring !== 'true') throw new DomainException('bad_request', 'The invitationExpiring filter must be true.');
+      const expiringBy = new Date(Date.now() + INVITATION_EXPIRING_HOURS * 3_600_000);
+      qb.andWhere('pa.id IS NULL AND ri.id IS NOT NULL AND ri.expiresAt <= :expiringBy', { expiringBy });
+    }
+
     // Only the search box (or nothing) filters: the shapes MySQL answers from its search indexes and kept counts.
-    const searchBoxOnly = !ids && !portalStatus && !dateOfBirth;
+    const searchBoxOnly = !ids && !portalStatus && !dateOfBirth && (expiring === undefined || expiring === null || expiring === false || expiring === '');
     const sort = query.sort ?? { field: 'lastName', order: 'ASC' as const };
     const orderBy = () => {
       qb.orderBy(`p.${sort.field}`, sort.order);
@@ -133,7 +143,7 @@ export class PatientsService {
       dateOfBirth: patient.dateOfBirth,
       email: patient.email,
       phone: patient.phone,
-      portalStatus: derivePortalStatus(account?.status, pendingUsable),
+      portalStatus: derivePortalStatus(account?.status, pendingUsable, invitation?.status === 'locked'),
       portalUsername: account?.username ?? null,
       lastLoginAt: iso(account?.lastLoginAt),
       sex: patient.sex,
@@ -216,7 +226,8 @@ export function effectiveInvitationStatus(invitation: RegistrationInvitation): I
 /** The list item's columns (read back by toListItem), for the query builder and the indexed search's single statement alike. */
 const LIST_COLUMNS_SQL =
   'p.id AS p_id, p.mrn AS p_mrn, p.firstName AS p_firstName, p.lastName AS p_lastName, p.dateOfBirth AS p_dateOfBirth, p.email AS p_email, ' +
-  'p.phone AS p_phone, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId';
+  'p.phone AS p_phone, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId, ' +
+  `${linkLockedColumnSql('p')} AS linkLocked`;
 
 function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import('typeorm').SelectQueryBuilder<T>) {
   return qb.select(LIST_COLUMNS_SQL);
@@ -237,7 +248,7 @@ function toListItem(row: PatientRow): PatientListItem {
     dateOfBirth: normaliseDate(row.p_dateOfBirth),
     email: row.p_email,
     phone: row.p_phone,
-    portalStatus: derivePortalStatus(row.accountStatus, !!row.invitationId),
+    portalStatus: derivePortalStatus(row.accountStatus, !!row.invitationId, Number(row.linkLocked) === 1),
     portalUsername: row.accountUsername,
     lastLoginAt: row.accountLastLoginAt ? toIso(row.accountLastLoginAt) : null,
   };

@@ -21,6 +21,23 @@ export function portalStateJoinsSql(patientAlias: string): string {
   return `LEFT JOIN portal_accounts pa ON ${openAccountOn(patientAlias)} LEFT JOIN registration_invitations ri ON ${usableInvitationOn(patientAlias, '?')}`;
 }
 
+/**
+ * The patient's newest registration link was locked by five wrong tries (no link or account
+ * came after it). Such a patient has neither an account nor a usable invitation, yet "No
+ * account" would hide the one thing staff can fix: a new registration email.
+ */
+export function linkLockedSql(patientAlias: string): string {
+  return (
+    `EXISTS (SELECT 1 FROM registration_invitations li WHERE li.patientId = ${patientAlias}.id AND li.status = 'locked'` +
+    ` AND NOT EXISTS (SELECT 1 FROM registration_invitations ln WHERE ln.patientId = li.patientId AND ln.createdAt > li.createdAt))`
+  );
+}
+
+/** 1 when the row's status is link_locked, for list columns. */
+export function linkLockedColumnSql(patientAlias: string): string {
+  return `CASE WHEN pa.id IS NULL AND ri.id IS NULL AND ${linkLockedSql(patientAlias)} THEN 1 ELSE 0 END`;
+}
+
 export function portalStatusCondition(status: PortalStatus): string {
   switch (status) {
     case 'active':
@@ -29,13 +46,16 @@ export function portalStatusCondition(status: PortalStatus): string {
       return "pa.status = 'locked'";
     case 'invited':
       return 'pa.id IS NULL AND ri.id IS NOT NULL';
+    case 'link_locked':
+      return `pa.id IS NULL AND ri.id IS NULL AND ${linkLockedSql('p')}`;
     case 'none':
-      return 'pa.id IS NULL AND ri.id IS NULL';
+      return `pa.id IS NULL AND ri.id IS NULL AND NOT ${linkLockedSql('p')}`;
   }
 }
 
-export function derivePortalStatus(accountStatus: string | null | undefined, hasPendingInvitation: boolean): PortalStatus {
+export function derivePortalStatus(accountStatus: string | null | undefined, hasPendingInvitation: boolean, newestLinkLocked = false): PortalStatus {
   if (accountStatus === 'locked') return 'locked';
   if (accountStatus === 'active') return 'active';
-  return hasPendingInvitation ? 'invited' : 'none';
+  if (hasPendingInvitation) return 'invited';
+  return newestLinkLocked ? 'link_locked' : 'none';
 }

@@ -240,7 +240,7 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
         entryLines.get(resourceType)!.push(JSON.stringify(entryResource(kind, `${fhirId}-${kind}-${k}`, fhirId, code, description, entryStatus, recordedOn)) + '\n');
       }
     }
-    // Every portal status is represented: active, locked, invited, none, plus closed history.
+    // Every portal status is represented: active, locked, invited, link locked, none, plus closed history.
     const roll = i % 20;
     const username = `${firstName[0]}${lastName}${i + ctx.usernameOffset}`.toLowerCase().replace(/[^a-z0-9]/g, '');
     if (roll <= 10 || roll === 15) {
@@ -250,24 +250,26 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
         accounts.push(account(ctx, id, seedId('account-old', ctx.slug, i), oldName, 'closed', createdAt));
       }
       accounts.push(account(ctx, id, seedId('account', ctx.slug, i), username, locked ? 'locked' : 'active', createdAt, roll === 15 ? 'too_many_recovery_failures' : 'too_many_login_failures'));
-    } else if ((roll === 11 || roll === 12 || roll === 13) && hasEmail) {
+    } else if ((roll === 11 || roll === 12 || roll === 13 || roll === 16) && hasEmail) {
+      // roll 16: a link locked by five wrong tries (portal status "Link locked").
+      const linkLocked = roll === 16;
       invitations.push({
         id: seedId('invitation', ctx.slug, i),
         practiceId,
         patientId: id,
         tokenHash: createHash('sha256').update(`seed-token:${ctx.slug}:${i}`).digest('hex'),
         pinHash: createHash('sha256').update(`seed-pin:${ctx.slug}:${i}`).digest('hex'),
-        status: 'pending',
-        pendingMarker: 1,
+        status: linkLocked ? 'locked' : 'pending',
+        pendingMarker: linkLocked ? null : 1,
         sentTo: `${localPart}${i}@example.com`,
         // One in three is close to expiry so the dashboard has something to show.
         expiresAt: new Date(ctx.now.getTime() + (roll === 13 ? 12 : 60) * 3_600_000),
-        failedAttempts: 0,
+        failedAttempts: linkLocked ? 5 : 0,
         verifiedAt: null,
         verifiedBy: null,
         usedAt: null,
         revokedAt: null,
-        lockedAt: null,
+        lockedAt: linkLocked ? new Date(ctx.now.getTime() - 3_600_000) : null,
         portalAccountId: null,
         createdByStaffId: null,
         createdAt: new Date(ctx.now.getTime() - 12 * 3_600_000),

@@ -29,6 +29,12 @@ describe('GET /api/dashboard', { skip: mysqlSkip }, () => {
         "SELECT COUNT(*) AS n FROM registration_invitations WHERE practiceId = ? AND status = 'pending' AND expiresAt > ? AND expiresAt <= ?",
         [practiceId, now, new Date(now.getTime() + 24 * HOUR)],
       ),
+      lockedLinks: await count(
+        `SELECT COUNT(*) AS n FROM registration_invitations li WHERE li.practiceId = ? AND li.status = 'locked'
+           AND NOT EXISTS (SELECT 1 FROM registration_invitations ln WHERE ln.patientId = li.patientId AND ln.createdAt > li.createdAt)
+           AND NOT EXISTS (SELECT 1 FROM portal_accounts a WHERE a.patientId = li.patientId AND a.openMarker = 1)`,
+        [practiceId],
+      ),
       resetsToday: await count("SELECT COUNT(*) AS n FROM audit_events WHERE practiceId = ? AND action = 'portal.reset' AND createdAt >= ?", [practiceId, startOfToday]),
       messagesRetrying: await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE practiceId = ? AND status = 'retrying'", [practiceId]),
       messagesDead: await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE practiceId = ? AND status = 'dead'", [practiceId]),
@@ -169,6 +175,8 @@ describe('GET /api/dashboard', { skip: mysqlSkip }, () => {
       lockedAccounts: before.lockedAccounts,
       pendingInvitations: before.pendingInvitations + 2,
       expiringInvitations: before.expiringInvitations + 1,
+      // A new invitation to a patient whose link was locked ends "Link locked": counted afresh.
+      lockedLinks: (await countedWithSql(MAPLE_GROVE_ID, new Date())).lockedLinks,
       resetsToday: before.resetsToday + 2,
       messagesRetrying: before.messagesRetrying + 2,
       messagesDead: before.messagesDead + 3,

@@ -81,6 +81,49 @@ describe('audit log names the patient; the console installs anywhere', { skip: m
     }
   });
 
+  it('a registration link locked by five wrong tries is its own status, "link_locked": list, filter, detail and dashboard; a new email ends it', async () => {
+    const [invitedId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
+    const desk = await StaffClient.signIn(t.server, MAPLE_DESK);
+    const dashboardBefore = (await desk.get('/api/dashboard').expect(200)).body;
+    await sql(t, "UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1", [new Date(), invitedId]);
+
+    const detail = (await desk.get(`/api/patients/${invitedId}`).expect(200)).body;
+    assert.equal(detail.portalStatus, 'link_locked');
+    assert.equal(detail.invitation.status, 'locked');
+    const filtered = await desk.get('/api/patients').query({ filter: JSON.stringify({ portalStatus: 'link_locked' }), range: '[0,499]' }).expect(200);
+    assert.ok(filtered.body.some((p: Row) => p.id === invitedId));
+    assert.ok(filtered.body.every((p: Row) => p.portalStatus === 'link_locked'));
+    const none = await desk.get('/api/patients').query({ filter: JSON.stringify({ portalStatus: 'none' }), range: '[0,499]' }).expect(200);
+    assert.ok(!none.body.some((p: Row) => p.id === invitedId), 'not "No account"');
+    const dashboard = (await desk.get('/api/dashboard').expect(200)).body;
+    assert.equal(dashboard.lockedLinks, dashboardBefore.lockedLinks + 1);
+
+    // The one action that helps: a new registration email.
+    await desk.post(`/api/patients/${invitedId}/invitation/resend`).set('Idempotency-Key', `resend-${invitedId}`).expect(201);
+    assert.equal((await desk.get(`/api/patients/${invitedId}`).expect(200)).body.portalStatus, 'invited');
+    assert.equal((await desk.get('/api/dashboard').expect(200)).body.lockedLinks, dashboardBefore.lockedLinks);
+  });
+
+  it('"Invitations expiring within 24 hours" has its own filter, answering exactly what the dashboard counts', async () => {
+    const desk = await StaffClient.signIn(t.server, MAPLE_DESK);
+    const [, soonId, laterId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
+    await sql(t, 'UPDATE registration_invitations SET expiresAt = ? WHERE patientId = ? AND pendingMarker = 1', [new Date(Date.now() + 2 * 3_600_000), soonId]);
+    await sql(t, 'UPDATE registration_invitations SET expiresAt = ? WHERE patientId = ? AND pendingMarker = 1', [new Date(Date.now() + 48 * 3_600_000), laterId]);
+    const { expiringInvitations } = (await desk.get('/api/dashboard').expect(200)).body;
+    assert.ok(expiringInvitations > 0);
+    const response = await desk.get('/api/patients').query({ filter: JSON.stringify({ invitationExpiring: true }), range: '[0,499]' }).expect(200);
+    assert.equal(response.body.length, expiringInvitations);
+    assert.ok(response.body.some((p: Row) => p.id === soonId));
+    assert.ok(!response.body.some((p: Row) => p.id === laterId), 'an invitation with two days left is not expiring');
+    const soon = Date.now() + 24 * 3_600_000;
+    for (const item of response.body) {
+      assert.equal(item.portalStatus, 'invited');
+      const detail = (await desk.get(`/api/patients/${item.id}`).expect(200)).body;
+      assert.ok(new Date(detail.invitation.expiresAt).getTime() <= soon, detail.invitation.expiresAt);
+    }
+    await desk.get('/api/patients').query({ filter: JSON.stringify({ invitationExpiring: 'soon' }) }).expect(400);
+  });
+
   it('GET / sends the console when it is installed under a folder whose name starts with a dot', async () => {
     const home = mkdtempSync(join(tmpdir(), 'rd-home-'));
     const consoleDir = join(home, '.local', 'share', 'resetdesk', 'console');

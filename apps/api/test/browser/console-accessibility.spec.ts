@@ -72,7 +72,7 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
     await saveScreenshot(page, 'patient-list');
 
     await page.getByRole('combobox', { name: 'Portal status' }).click();
-    await page.getByRole('option', { name: 'Locked' }).click();
+    await page.getByRole('option', { name: 'Locked', exact: true }).click();
     await page.getByRole('listbox').waitFor({ state: 'hidden' });
     await page.getByRole('row').filter({ hasText: 'Locked' }).first().waitFor();
     await check(test, 'patient list filtered by portal status');

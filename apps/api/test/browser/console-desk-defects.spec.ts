@@ -179,6 +179,48 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
     assert.equal(await page.getByText('Logout').count(), 0);
   });
 
+  it('a locked account cannot be sent a registration email and the page says why; a locked link shows as "Link locked" with its one action', async () => {
+    const desk = await session();
+    const { page } = desk;
+    const [lockedId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'locked');
+    await signInThroughConsole(page, t.url, MAPLE_DESK);
+    await page.goto(`${t.url}/#/patients/${lockedId}/show`);
+    const resend = page.getByRole('button', { name: 'Resend registration email' });
+    await page.getByRole('button', { name: 'Unlock account' }).waitFor();
+    assert.equal(await resend.isDisabled(), true);
+    await page.getByText('The account is locked, so there is no registration email to resend.', { exact: false }).waitFor();
+
+    const [, , , linkLockedId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
+    await t.dataSource.query("UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1", [new Date(), linkLockedId]);
+    const [row] = await t.dataSource.query('SELECT mrn FROM patients WHERE id = ?', [linkLockedId]);
+    await page.goto(`${t.url}/#/patients?filter=${encodeURIComponent(JSON.stringify({ portalStatus: 'link_locked' }))}`);
+    await page.getByRole('row').filter({ hasText: row.mrn }).getByText('Link locked', { exact: true }).waitFor();
+    await page.goto(`${t.url}/#/patients/${linkLockedId}/show`);
+    await page.getByText('The registration link was locked after five wrong tries.', { exact: false }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Resend registration email' }).isEnabled(), true);
+  });
+
+  it('the patient list fits a 1366 px screen and a tablet, with name, MRN and portal status first; phones in the national format', async () => {
+    for (const viewport of [{ width: 1366, height: 900 }, { width: 800, height: 1100 }]) {
+      const desk = await session({ viewport });
+      const { page } = desk;
+      await signInThroughConsole(page, t.url, MAPLE_DESK);
+      await page.goto(`${t.url}/#/patients`);
+      await page.getByRole('row').nth(1).waitFor();
+      const headers = (await page.getByRole('columnheader').allInnerTexts()).map((h) => h.trim()).filter(Boolean);
+      assert.deepEqual(headers.slice(0, 3), ['Name', 'MRN', 'Portal status'], headers.join(', '));
+      const overflow = (await page.evaluate(`(() => { const box = document.querySelector('.RaList-content'); return box.scrollWidth - box.clientWidth; })()`)) as number;
+      assert.ok(overflow <= 0, `the table is ${overflow}px wider than its box at ${viewport.width} px`);
+      const status = page.getByRole('columnheader', { name: 'Portal status' });
+      const box = await status.boundingBox();
+      assert.ok(box && box.x + box.width <= viewport.width, 'portal status is on screen');
+      if (viewport.width === 1366) {
+        await page.getByText(/^\(\d{3}\) \d{3}-\d{4}$/).first().waitFor();
+        assert.equal(await page.getByText(/^\+1\d{10}$/).count(), 0, 'no E.164 numbers shown');
+      }
+    }
+  });
+
   it('a signed-out console asks GET /api/auth/me at most twice on load; patient pages have an icon', async () => {
     const visitor = await session();
     const { page } = visitor;

@@ -194,7 +194,7 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
       });
     }
 
-    it('the four portal statuses partition the patients and agree with the stored accounts and invitations', async () => {
+    it('the portal statuses partition the patients and agree with the stored accounts and invitations', async () => {
       const counts: Record<string, number> = {};
       const seen = new Set<string>();
       for (const status of PORTAL_STATUSES) {
@@ -216,7 +216,14 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
       assert.equal(counts.active, Number(accounts.active));
       assert.equal(counts.locked, Number(accounts.locked));
       assert.equal(counts.invited, Number(invited.n));
-      assert.equal(counts.none, PATIENTS - counts.active! - counts.locked! - counts.invited!);
+      const [linkLocked] = await t.dataSource.query(
+        `SELECT COUNT(*) AS n FROM registration_invitations li WHERE li.practiceId = ? AND li.status = 'locked'
+           AND NOT EXISTS (SELECT 1 FROM registration_invitations ln WHERE ln.patientId = li.patientId AND ln.createdAt > li.createdAt)
+           AND NOT EXISTS (SELECT 1 FROM portal_accounts a WHERE a.patientId = li.patientId AND a.openMarker = 1)`,
+        [MAPLE_GROVE_ID],
+      );
+      assert.equal(counts.link_locked, Number(linkLocked.n));
+      assert.equal(counts.none, PATIENTS - counts.active! - counts.locked! - counts.invited! - counts.link_locked!);
     });
 
     it('dateOfBirth answers the patients born that day', async () => {
@@ -350,7 +357,7 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
       for (const event of events) {
         assert.deepEqual(
           Object.keys(event).sort(),
-          ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'practiceId', 'prevHash', 'reason', 'userAgent'],
+          ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'patientMrn', 'patientName', 'practiceId', 'prevHash', 'reason', 'userAgent'],
         );
         assert.equal(event.patientId, patientId);
       }

@@ -20,6 +20,7 @@ const PORTAL_COLORS: Record<PortalStatus, Color> = {
   active: 'success',
   locked: 'error',
   invited: 'info',
+  link_locked: 'warning',
   none: 'default',
 };
 const ACCOUNT_COLORS: Record<PortalAccountStatus, Color> = {

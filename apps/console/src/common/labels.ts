@@ -37,6 +37,7 @@ export const PORTAL_STATUS_LABELS: Record<PortalStatus, string> = {
   active: 'Active',
   locked: 'Locked',
   invited: 'Invited',
+  link_locked: 'Link locked',
   none: 'No account',
 };
 
@@ -238,3 +239,13 @@ const METHOD_LABELS: Record<string, string> = {
   code: 'Security code',
   security_question: 'Security question',
 };
+
+/**
+ * A chart phone (E.164) as the practice writes it: `+19715550158` -> `(971) 555-0158` for the
+ * North American numbers the practices use; anything else is shown as stored.
+ */
+export function formatPhone(e164: string | null | undefined): string {
+  if (!e164) return '—';
+  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : e164;
+}

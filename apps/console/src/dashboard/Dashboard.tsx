@@ -83,7 +83,14 @@ export const Dashboard = () => {
       key: 'expiringInvitations',
       title: 'Invitations expiring within 24 hours',
       hint: 'Patients may need a new registration email soon.',
-      to: listUrl('patients', { portalStatus: 'invited' }),
+      to: listUrl('patients', { invitationExpiring: true }),
+      tone: 'warning',
+    },
+    {
+      key: 'lockedLinks',
+      title: 'Registration links locked',
+      hint: 'Locked after five wrong tries: send a new registration email.',
+      to: listUrl('patients', { portalStatus: 'link_locked' }),
       tone: 'warning',
     },
     {

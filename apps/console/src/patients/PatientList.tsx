@@ -11,10 +11,22 @@ import {
 } from 'react-admin';
 
 import { DateOnlyText, DateTimeText } from '../common/dates';
-import { PORTAL_STATUS_CHOICES } from '../common/labels';
+import { PORTAL_STATUS_CHOICES, formatPhone } from '../common/labels';
 import { PortalStatusChip } from '../common/StatusChip';
 import type { Patient } from '../providers/types';
 import { listSx } from '../common/listSx';
+
+/**
+ * At 1366 px every column fits (long emails wrap); below 1280 px the last sign-in and username
+ * give way, and on a tablet the email too, so name, MRN and portal status stay on screen.
+ */
+const patientListSx = {
+  ...listSx,
+  '& .RaList-content td.column-email': { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 150 },
+  '& .RaList-content td.column-lastLoginAt, & .RaList-content td.column-portalUsername': { whiteSpace: 'normal', minWidth: 96 },
+  '@media (max-width: 1279px)': { '& .column-lastLoginAt, & .column-portalUsername': { display: 'none' } },
+  '@media (max-width: 899px)': { '& .column-email': { display: 'none' } },
+} as const;
 
 const patientFilters = [
   <TextInput
@@ -84,24 +96,25 @@ export const PatientList = () => (
       perPage={25}
       exporter={false}
       actions={false}
-      sx={listSx}
+      sx={patientListSx}
     >
+      {/* The columns a desk task needs come first; the rest give way on narrower screens. */}
       <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
-        <DataTable.Col source="mrn" label="MRN" />
         <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record as Patient} />} />
-        <DataTable.Col
-          source="dateOfBirth"
-          label="Date of birth"
-          render={(record) => <DateOnlyText value={record.dateOfBirth} />}
-        />
-        <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
-        <DataTable.Col source="phone" label="Phone" render={(record) => record.phone ?? '—'} />
+        <DataTable.Col source="mrn" label="MRN" />
         <DataTable.Col
           source="portalStatus"
           label="Portal status"
           disableSort
           render={(record) => <PortalStatusChip value={record.portalStatus} />}
         />
+        <DataTable.Col
+          source="dateOfBirth"
+          label="Date of birth"
+          render={(record) => <DateOnlyText value={record.dateOfBirth} />}
+        />
+        <DataTable.Col source="phone" label="Phone" render={(record) => formatPhone(record.phone)} />
+        <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
         <DataTable.Col
           source="portalUsername"
           label="Portal username"

@@ -4,6 +4,7 @@ import { Show, TabbedShowLayout, useRecordContext } from 'react-admin';
 import { DateOnlyText } from '../common/dates';
 import { DetailList } from '../common/DetailList';
 import { PortalStatusChip } from '../common/StatusChip';
+import { formatPhone } from '../common/labels';
 import type { PatientRecord } from '../providers/types';
 import { ChartTab } from './ChartTab';
 import { PortalActions } from './PortalActions';
@@ -67,7 +68,7 @@ const Demographics = () => {
         ['Date of birth', <DateOnlyText value={patient.dateOfBirth} />],
         ['Sex', patient.sex],
         ['Email', patient.email ?? 'No email address on the chart'],
-        ['Phone', patient.phone],
+        ['Phone', patient.phone ? formatPhone(patient.phone) : null],
         ['Address', address],
       ]}
     />

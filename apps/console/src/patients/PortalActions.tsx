@@ -24,7 +24,9 @@ export function portalActionBlockers(patient: PatientRecord) {
       ? NO_EMAIL_MESSAGE
       : patient.portalStatus === 'active'
         ? 'The patient already has an active portal account, so there is no registration email to resend. Use Reset portal account if they cannot sign in.'
-        : null,
+        : patient.portalStatus === 'locked'
+          ? 'The account is locked, so there is no registration email to resend. Use Unlock account, or Reset portal account if the patient cannot sign in.'
+          : null,
     unlock:
       patient.portalStatus === 'locked'
         ? null
@@ -56,6 +58,9 @@ export const PortalActions = () => {
   if (!patient) return null;
   const blockers = portalActionBlockers(patient);
   const reasons = Array.from(new Set(Object.values(blockers).filter((text): text is string => !!text)));
+  if (patient.portalStatus === 'link_locked') {
+    reasons.unshift('The registration link was locked after five wrong tries. Send a new registration email: it comes with a new link and PIN.');
+  }
 
   return (
     <Box component="section" aria-label="Portal actions" sx={{ my: 1 }}>
