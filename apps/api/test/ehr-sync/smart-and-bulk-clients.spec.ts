@@ -230,6 +230,20 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
       assert.match(error.message, /^The download of Patient\.000\.ndjson was cut off after \d+ of \d+ bytes/);
     });
 
+    it('a download that stalls mid-file ends as cut off once nothing has arrived for FHIR_REQUEST_TIMEOUT_SECONDS', async () => {
+      fhir.put(patient('p1'), patient('p2'));
+      fhir.stallDownloads.add('Patient');
+      try {
+        const bulk = client({ FHIR_REQUEST_TIMEOUT_SECONDS: '1' });
+        const manifest = await bulk.waitForManifest(await bulk.kickOff(null));
+        const error = await refusal(readAll(await bulk.openFile(manifest.output[0], true)));
+        assert.equal(error.failure, 'cut_off');
+        assert.match(error.message, /^The download of Patient\.000\.ndjson was cut off after \d+ of \d+ bytes \(nothing arrived for 1 s\)$/);
+      } finally {
+        fhir.stallDownloads.clear();
+      }
+    });
+
     it('a failed kick-off says the status, the server\'s diagnostics and what to check', async () => {
       fhir.fail('kickoff', { status: 404, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'Group/nope not found' }] } });
       const error = await refusal(client({ FHIR_GROUP_ID: 'nope' }).kickOff(null));

@@ -63,6 +63,8 @@ export class FakeFhirServer {
   fileBaseUrl: string | null = null;
   /** Break the connection after sending about half of this output file (by type), once per count. */
   cutDownloads = new Map<string, number>();
+  /** Send about half of this output file (by type), then nothing more while the connection stays open. */
+  stallDownloads = new Set<string>();
   /** Hold kick-offs until released (to make races observable without timing). */
   holdKickOff: Promise<void> | null = null;
   readonly failures = new Map<Step, Failure>();
@@ -305,6 +307,10 @@ export class FakeFhirServer {
     const body = Buffer.from(lines.map((line) => JSON.stringify(line) + '\n').join(''));
     seen(200);
     res.writeHead(200, { 'Content-Type': 'application/fhir+ndjson', 'Content-Length': String(body.length) });
+    if (this.stallDownloads.has(type)) {
+      res.write(body.subarray(0, Math.max(1, Math.floor(body.length / 2))));
+      return;
+    }
     const cuts = this.cutDownloads.get(type) ?? 0;
     if (cuts > 0) {
       this.cutDownloads.set(type, cuts - 1);
