@@ -22,6 +22,7 @@ import { PasswordResetsModule } from './password-resets/password-resets.module';
 import { PracticeSettingsModule } from './practices/practice-settings.module';
 import { OidcModule } from './oidc/oidc.module';
 import { ChartImportModule } from './chart-import/chart-import.module';
+import { PortalAccessModule } from './oidc/portal-access.module';
 
 @Module({})
 export class AppModule {
@@ -59,6 +60,7 @@ export class AppModule {
         PatientAuthModule,
         PasswordResetsModule,
         PracticeSettingsModule,
+        PortalAccessModule,
         OidcModule,
         ChartImportModule,
         EhrSyncModule,

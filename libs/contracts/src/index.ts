@@ -19,7 +19,8 @@ export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'retrying', 'dead', 'cancelled'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
-export const MESSAGE_CHANNELS = ['email', 'sms', 'voice'] as const;
+/** `backchannel_logout`: an OpenID Back-Channel Logout token POSTed to a portal app. */
+export const MESSAGE_CHANNELS = ['email', 'sms', 'voice', 'backchannel_logout'] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
 export const RESET_REASONS = [

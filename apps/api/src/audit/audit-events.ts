@@ -110,6 +110,7 @@ export type AuditEventInput =
         trigger: 'reset' | 'lock' | 'recovery' | 'staff';
         portalAccountId: string;
         revokedPortalSessions: number;
+        revokedOidcRecords: number;
         /** Apps the account was signed in to; each with a back-channel logout URI gets a logout token. */
         appsNotified: { clientId: string; name: string; outboxMessageId: string }[];
         appsSignedIn: string[];

@@ -10,6 +10,7 @@ import { KeyedAuditChain1765100000000 } from './migrations/1765100000000-keyed-a
 import { FhirSyncState1765300000000 } from './migrations/1765300000000-fhir-sync-state';
 import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
 import { ChartImport1765200000000 } from './migrations/1765200000000-chart-import';
+import { BackchannelLogoutChannel1765400100000 } from './migrations/1765400100000-backchannel-logout-channel';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   ChartImport1765200000000,
   FhirSyncState1765300000000,
   OpenIdProvider1765400000000,
+  BackchannelLogoutChannel1765400100000,
 ];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */

@@ -18,8 +18,9 @@ export function templatesDirectory(): string {
   return found;
 }
 
-export type TemplatePart = 'subject' | 'text' | 'html' | 'sms' | 'voice';
-const PARTS: readonly string[] = ['subject', 'text', 'html', 'sms', 'voice'];
+/** `backchannel_logout`: the body of a logout message to a portal app (its signed token). */
+export type TemplatePart = 'subject' | 'text' | 'html' | 'sms' | 'voice' | 'backchannel_logout';
+const PARTS: readonly string[] = ['subject', 'text', 'html', 'sms', 'voice', 'backchannel_logout'];
 
 type Render = (data: Record<string, unknown>) => string;
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { MessageChannel } from '@resetdesk/contracts';
 import { DevMailbox } from './dev-mailbox';
 import { DeliveryReceipt, OutgoingMessage } from './outgoing-message';
 import { SmsWebhookTransport } from './sms-webhook-transport';
@@ -13,7 +14,16 @@ export class MessageSender {
     private readonly devMailbox: DevMailbox,
   ) {}
 
+  private readonly transports = new Map<string, (message: OutgoingMessage) => Promise<DeliveryReceipt>>();
+
+  /** A channel that is not a person's inbox or phone (e.g. back-channel logout to an app) brings its own transport. */
+  registerTransport(channel: MessageChannel, send: (message: OutgoingMessage) => Promise<DeliveryReceipt>): void {
+    this.transports.set(channel, send);
+  }
+
   send(message: OutgoingMessage): Promise<DeliveryReceipt> {
+    const own = this.transports.get(message.channel);
+    if (own) return own(message);
     if (message.channel === 'email') return this.smtp.configured ? this.smtp.send(message) : this.devMailbox.deliver(message);
     return this.smsWebhook.configured ? this.smsWebhook.send(message) : this.devMailbox.deliver(message);
   }

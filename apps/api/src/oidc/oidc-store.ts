@@ -104,7 +104,7 @@ export class OidcStore implements OnModuleInit, OnApplicationShutdown {
    * sessions, interactions, grants, codes and tokens. Answers the sessions' authorizations (which
    * app was signed in, under which `sid`) so each app can be told.
    */
-  async revokeSubject(manager: EntityManager, accountId: string): Promise<{ clientId: string; sid: string }[]> {
+  async revokeSubject(manager: EntityManager, accountId: string): Promise<{ signedIn: { clientId: string; sid: string }[]; removed: number }> {
     const rows = await manager.find(OidcPayload, { where: { accountId, model: 'Session' } });
     const signedIn: { clientId: string; sid: string }[] = [];
     for (const row of rows) {
@@ -115,9 +115,9 @@ export class OidcStore implements OnModuleInit, OnApplicationShutdown {
     }
     // Tokens minted from a grant carry the grant's id but, for codes, always the account too.
     const grants = await manager.find(OidcPayload, { where: { accountId, model: 'Grant' }, select: { idHash: true, grantIdHash: true } });
-    await manager.delete(OidcPayload, { accountId });
-    for (const grant of grants) if (grant.grantIdHash) await manager.delete(OidcPayload, { grantIdHash: grant.grantIdHash });
-    return signedIn;
+    let removed = (await manager.delete(OidcPayload, { accountId })).affected ?? 0;
+    for (const grant of grants) if (grant.grantIdHash) removed += (await manager.delete(OidcPayload, { grantIdHash: grant.grantIdHash })).affected ?? 0;
+    return { signedIn, removed };
   }
 
   async sweepExpired(): Promise<number> {

@@ -382,6 +382,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 }
 
 function maskedRecipient(message: OutboxMessage): string {
+  // An app's logout endpoint is not a patient's address: nothing to mask.
+  if (message.channel === 'backchannel_logout') return message.toAddress;
   return message.channel === 'email' ? maskEmail(message.toAddress) : maskPhone(message.toAddress);
 }
 

@@ -15,7 +15,7 @@ export class OutboxMessage {
   @PrimaryColumn(idColumn) id: string;
   @Column(idColumn) practiceId: string;
   @Column({ type: 'varchar', length: 36, nullable: true }) patientId: string | null;
-  @Column({ type: 'varchar', length: 8 }) channel: MessageChannel;
+  @Column({ type: 'varchar', length: 32 }) channel: MessageChannel;
   @Column({ type: 'varchar', length: 64 }) template: string;
   @Column({ type: 'varchar', length: 254 }) toAddress: string;
   @Column({ type: 'varchar', length: 32, nullable: true }) subjectType: string | null;

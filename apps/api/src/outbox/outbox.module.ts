@@ -31,6 +31,6 @@ import { OutboxService } from './outbox.service';
     SmsWebhookTransport,
     DevMailbox,
   ],
-  exports: [OutboxService, MessageDefinitions, OutboxDispatcher, MessageRenderer],
+  exports: [OutboxService, MessageDefinitions, OutboxDispatcher, MessageRenderer, MessageSender],
 })
 export class OutboxModule {}

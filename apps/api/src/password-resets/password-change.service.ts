@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PortalAccess } from '../oidc/portal-access.service';
 import { IsNull, Not } from 'typeorm';
 import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -31,6 +32,7 @@ export class PasswordChangeService {
     private readonly sessions: PatientSessions,
     private readonly outbox: OutboxService,
     private readonly audit: AuditLogService,
+    private readonly access: PortalAccess,
   ) {}
 
   async change(link: OpenResetLink, answer: { newPassword: string; confirmNewPassword: string }): Promise<PasswordChangeOutcome> {
@@ -60,6 +62,7 @@ export class PasswordChangeService {
       );
       await manager.update(PasswordResetRequest, { id: state.request.id }, { status: 'used', usedAt: now });
       const revokedSessions = await this.sessions.endAll(manager, current.id);
+      await this.access.end(manager, current, 'recovery', { actor: patientActor(state.patient), portalSessionsAlreadyEnded: revokedSessions });
       // The link went to the chart's email; should the chart have lost it since, there is nowhere to write.
       const message = state.patient.email
         ? await this.outbox.enqueue(manager, {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PortalAccess } from '../oidc/portal-access.service';
 import { EntityManager } from 'typeorm';
 import { AuditEventInput } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
@@ -54,6 +55,7 @@ export class RecoveryVerificationService {
     private readonly flow: CodeVerificationFlow,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLogService,
+    private readonly access: PortalAccess,
   ) {}
 
   async answerQuestion(link: OpenResetLink, answer: { dateOfBirth: string; securityAnswer: string }): Promise<RecoveryVerifyOutcome> {
@@ -149,6 +151,7 @@ export class RecoveryVerificationService {
       { action: 'portal.locked', patientId: patient.id, reason: RECOVERY_LOCK_REASON, details: { portalAccountId: account.id, username: account.username } },
       actor,
     );
+    await this.access.end(manager, account, 'lock', { actor });
     return { kind: 'locked', practice };
   }
 

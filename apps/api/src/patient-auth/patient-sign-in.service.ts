@@ -7,6 +7,7 @@ import { patientActor } from '../patient-pages/patient-actor';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { normaliseUsername } from '../portal-accounts/username';
+import { PortalAccess } from '../oidc/portal-access.service';
 import { PatientSessions } from './patient-sessions.service';
 
 /** Consecutive wrong passwords before the account locks. */
@@ -36,6 +37,7 @@ export class PatientSignInService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: PatientSessions,
     private readonly audit: AuditLogService,
+    private readonly access: PortalAccess,
   ) {}
 
   /**
@@ -128,6 +130,7 @@ export class PatientSignInService {
         { action: 'portal.locked', patientId: patient.id, reason: 'too_many_login_failures', details: { portalAccountId: account.id, username: account.username } },
         actor,
       );
+      await this.access.end(manager, account, 'lock', { actor });
     }
     return { kind: 'invalid' };
   }

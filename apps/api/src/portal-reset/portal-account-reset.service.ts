@@ -10,6 +10,7 @@ import { loadChartChecksum } from '../patients/chart-checksum';
 import { derivePortalStatus } from '../patients/portal-status';
 import { Sql } from '../database/sql';
 import { LockedPatient } from '../patients/locked-patient';
+import { PortalAccess } from '../oidc/portal-access.service';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 import { PortalResetDto } from './portal-reset.dto';
 
@@ -25,6 +26,7 @@ export class PortalAccountResetService {
     private readonly runner: PatientDeskActionRunner,
     private readonly issuer: RegistrationInvitationIssuer,
     private readonly audit: AuditLogService,
+    private readonly access: PortalAccess,
   ) {}
 
   reset(patientId: string, dto: PortalResetDto, idempotencyKey: string | null): Promise<PortalResetResult> {
@@ -54,6 +56,8 @@ export class PortalAccountResetService {
         [at, at, account.id],
       );
       revokedSessions = await sql.execute('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [at, account.id]);
+      // Signed out of every portal app too, each told by back-channel logout.
+      await this.access.end(manager, account, 'reset', { portalSessionsAlreadyEnded: revokedSessions });
     }
     // Counted under the patient's lock, so a statement that would change nothing is not sent.
     const revokedPasswordResets = locked.pendingPasswordResets

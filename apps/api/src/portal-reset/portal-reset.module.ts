@@ -20,5 +20,6 @@ import { RegistrationInvitationResendService } from './registration-invitation-r
     RegistrationInvitationResendService,
     PortalAccountUnlockService,
   ],
+  exports: [PatientDeskActionRunner],
 })
 export class PortalResetModule {}
