@@ -147,6 +147,7 @@ describe('forgot password → email → security question → new password → s
       'portal.login',
       'password_reset.requested:link_sent',
       'password_reset.verified',
+      'portal.sessions_ended:recovery',
       'password_reset.completed',
       'portal.login_failed:wrong_password',
       'portal.login',

@@ -68,6 +68,7 @@ export const CHANNEL_LABELS: Record<MessageChannel, string> = {
   email: 'Email',
   sms: 'Text message',
   voice: 'Voice call',
+  backchannel_logout: 'Portal app sign-out',
 };
 
 export const LOCK_REASON_LABELS: Record<LockReason, string> = {
