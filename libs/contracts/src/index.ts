@@ -125,6 +125,11 @@ export interface PatientListItem {
   portalStatus: PortalStatus;
   portalUsername: string | null;
   lastLoginAt: string | null;
+  /** False when the EHR marks the chart inactive or the patient deceased. */
+  active: boolean;
+  inactiveReason: 'inactive' | 'deceased' | null;
+  /** When an import last changed the chart's email or phone (ISO), or null. */
+  contactChangedAt: string | null;
 }
 
 export interface PortalAccountView {
@@ -155,6 +160,8 @@ export interface PatientDetail extends PatientListItem {
   portalAccount: PortalAccountView | null;
   invitation: InvitationView | null;
   chartChecksum: string;
+  /** The contact change is within CONTACT_CHANGE_WARNING_DAYS: the reset dialog warns. */
+  contactChangedRecently: boolean;
 }
 
 export interface IssuedInvitation {

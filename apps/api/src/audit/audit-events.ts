@@ -28,6 +28,8 @@ export type AuditEventInput =
         revokedPasswordResets: number;
         revokedSessions: number;
         outboxMessageId: string;
+        /** When the EHR last changed the chart's email or phone (ISO), or null. */
+        contactChangedAt?: string | null;
       };
     }
   | { action: 'portal.unlocked'; patientId: string; details: { portalAccountId: string; username: string; lockReason: string | null } }

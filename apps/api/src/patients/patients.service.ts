@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   CLINICAL_ENTRY_KINDS,
   PORTAL_STATUSES,
@@ -22,7 +23,7 @@ import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { chartChecksum } from './chart-checksum';
 import { ClinicalEntry } from './clinical-entry.entity';
-import { Patient } from './patient.entity';
+import { Patient, PatientInactiveReason } from './patient.entity';
 import { indexedPatientSearch, searchCondition } from './patient-search';
 import { keptPracticeTotalOf, readSearchPrefixCounts, selectKeptPracticeTotal } from './patient-search-counts';
 import { derivePortalStatus, joinPortalState, linkLockedColumnSql, portalStateJoinsSql, portalStatusCondition } from './portal-status';
@@ -40,6 +41,9 @@ interface PatientRow {
   p_dateOfBirth: string;
   p_email: string | null;
   p_phone: string | null;
+  p_active: boolean | number | string;
+  p_inactiveReason: PatientInactiveReason | null;
+  p_contactChangedAt: Date | string | null;
   accountStatus: string | null;
   accountUsername: string | null;
   accountLastLoginAt: Date | string | null;
@@ -53,6 +57,7 @@ export class PatientsService {
     private readonly tenant: TenantScope,
     private readonly uow: UnitOfWork,
     private readonly audit: AuditLogService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(query: ListQuery): Promise<{ items: PatientListItem[]; total: number }> {
@@ -146,6 +151,11 @@ export class PatientsService {
       portalStatus: derivePortalStatus(account?.status, pendingUsable, invitation?.status === 'locked'),
       portalUsername: account?.username ?? null,
       lastLoginAt: iso(account?.lastLoginAt),
+      active: patient.active,
+      inactiveReason: patient.inactiveReason,
+      contactChangedAt: iso(patient.contactChangedAt),
+      contactChangedRecently:
+        !!patient.contactChangedAt && Date.now() - patient.contactChangedAt.getTime() <= this.config.chartImport.contactChangeWarningDays * 86_400_000,
       sex: patient.sex,
       addressLine1: patient.addressLine1,
       addressLine2: patient.addressLine2,
@@ -226,7 +236,7 @@ export function effectiveInvitationStatus(invitation: RegistrationInvitation): I
 /** The list item's columns (read back by toListItem), for the query builder and the indexed search's single statement alike. */
 const LIST_COLUMNS_SQL =
   'p.id AS p_id, p.mrn AS p_mrn, p.firstName AS p_firstName, p.lastName AS p_lastName, p.dateOfBirth AS p_dateOfBirth, p.email AS p_email, ' +
-  'p.phone AS p_phone, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId, ' +
+  'p.phone AS p_phone, p.active AS p_active, p.inactiveReason AS p_inactiveReason, p.contactChangedAt AS p_contactChangedAt, pa.status AS accountStatus, pa.username AS accountUsername, pa.lastLoginAt AS accountLastLoginAt, ri.id AS invitationId, ' +
   `${linkLockedColumnSql('p')} AS linkLocked`;
 
 function selectListColumns<T extends import('typeorm').ObjectLiteral>(qb: import('typeorm').SelectQueryBuilder<T>) {
@@ -251,6 +261,9 @@ function toListItem(row: PatientRow): PatientListItem {
     portalStatus: derivePortalStatus(row.accountStatus, !!row.invitationId, Number(row.linkLocked) === 1),
     portalUsername: row.accountUsername,
     lastLoginAt: row.accountLastLoginAt ? toIso(row.accountLastLoginAt) : null,
+    active: row.p_active === true || Number(row.p_active) === 1,
+    inactiveReason: row.p_inactiveReason ?? null,
+    contactChangedAt: row.p_contactChangedAt ? toIso(row.p_contactChangedAt) : null,
   };
 }
 

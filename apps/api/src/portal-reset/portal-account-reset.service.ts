@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { PortalResetResult, PortalStatus } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
-import { maskEmail } from '../common/masking';
+import { iso, maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
 import { loadChartChecksum } from '../patients/chart-checksum';
@@ -15,6 +15,8 @@ import { PatientDeskActionRunner } from './patient-desk-action.runner';
 import { PortalResetDto } from './portal-reset.dto';
 
 export const NO_CHART_EMAIL = 'The chart has no email address. Add one in the chart before resetting.';
+/** A chart the EHR marks inactive or deceased gets no portal access: a reset there is how accounts of the dead are taken over. */
+export const INACTIVE_CHART = 'This chart is inactive in the EHR; portal access cannot be reset.';
 
 /**
  * The reset: close the old portal account for good, void every outstanding link, issue a new
@@ -42,6 +44,7 @@ export class PortalAccountResetService {
 
   private async resetLocked(manager: EntityManager, locked: LockedPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
     const { patient, openAccount: account } = locked;
+    if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
     if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL);
     const sql = Sql.on(manager);
     const now = new Date();
@@ -94,6 +97,8 @@ export class PortalAccountResetService {
         revokedPasswordResets,
         revokedSessions,
         outboxMessageId: issued.outboxMessageId,
+        // A reset soon after the EHR changed the chart's email or phone is the classic takeover pattern.
+        contactChangedAt: iso(patient.contactChangedAt),
       },
     });
 

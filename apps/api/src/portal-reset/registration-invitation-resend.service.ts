@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { IssuedInvitation } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
+import { INACTIVE_CHART } from './portal-account-reset.service';
 import { maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
@@ -25,6 +26,7 @@ export class RegistrationInvitationResendService {
   resend(patientId: string, idempotencyKey: string | null): Promise<IssuedInvitation> {
     return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, locked) => {
       const { patient, openAccount: account } = locked;
+      if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
       if (account?.status === 'active') {
         throw new DomainException('conflict', 'This patient already has an active portal account. Use Reset portal account if they cannot sign in.');
       }

@@ -63,3 +63,10 @@ export const PortalStatusChip = make<PortalStatus>(PORTAL_STATUS_LABELS, PORTAL_
 export const AccountStatusChip = make<PortalAccountStatus>(ACCOUNT_STATUS_LABELS, ACCOUNT_COLORS);
 export const InvitationStatusChip = make<InvitationStatus>(INVITATION_STATUS_LABELS, INVITATION_COLORS);
 export const OutboxStatusChip = make<OutboxStatus>(OUTBOX_STATUS_LABELS, OUTBOX_COLORS);
+
+/** "Deceased" or "Inactive in EHR" for a chart the EHR no longer treats as active; nothing otherwise. */
+export const ChartStatusChip = ({ patient, size = 'small' }: { patient: { active?: boolean; inactiveReason?: string | null }; size?: ChipProps['size'] }) => {
+  if (patient.active !== false) return null;
+  const deceased = patient.inactiveReason === 'deceased';
+  return <Chip size={size} color={deceased ? 'default' : 'warning'} variant="outlined" label={deceased ? 'Deceased' : 'Inactive in EHR'} />;
+};

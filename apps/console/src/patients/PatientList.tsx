@@ -12,7 +12,7 @@ import {
 
 import { DateOnlyText, DateTimeText } from '../common/dates';
 import { PORTAL_STATUS_CHOICES, formatPhone } from '../common/labels';
-import { PortalStatusChip } from '../common/StatusChip';
+import { ChartStatusChip, PortalStatusChip } from '../common/StatusChip';
 import type { Patient } from '../providers/types';
 import { listSx } from '../common/listSx';
 
@@ -106,7 +106,11 @@ export const PatientList = () => (
           source="portalStatus"
           label="Portal status"
           disableSort
-          render={(record) => <PortalStatusChip value={record.portalStatus} />}
+          render={(record) => (
+            <>
+              <PortalStatusChip value={record.portalStatus} /> <ChartStatusChip patient={record} />
+            </>
+          )}
         />
         <DataTable.Col
           source="dateOfBirth"

@@ -3,7 +3,7 @@ import { Show, TabbedShowLayout, useRecordContext } from 'react-admin';
 
 import { DateOnlyText } from '../common/dates';
 import { DetailList } from '../common/DetailList';
-import { PortalStatusChip } from '../common/StatusChip';
+import { ChartStatusChip, PortalStatusChip } from '../common/StatusChip';
 import { formatPhone } from '../common/labels';
 import type { PatientRecord } from '../providers/types';
 import { ChartTab } from './ChartTab';
@@ -42,6 +42,7 @@ const PatientHeader = () => {
           </span>
           <span aria-hidden>·</span>
           <span>Portal:</span> <PortalStatusChip value={patient.portalStatus} />
+          <ChartStatusChip patient={patient} />
         </Typography>
       </Box>
       <PortalActions />

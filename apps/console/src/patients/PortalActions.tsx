@@ -15,12 +15,17 @@ import { ResetPortalDialog } from './ResetPortalDialog';
 export const NO_EMAIL_MESSAGE =
   'The chart has no email address. Add one in the chart before resetting.';
 
+export const INACTIVE_CHART_MESSAGE = 'This chart is inactive in the EHR; portal access cannot be reset.';
+
 /** Why each portal action is unavailable for this patient (null when it applies). */
 export function portalActionBlockers(patient: PatientRecord) {
   const noEmail = !patient.email;
+  const inactive = patient.active === false;
   return {
-    reset: noEmail ? NO_EMAIL_MESSAGE : null,
-    resend: noEmail
+    reset: inactive ? INACTIVE_CHART_MESSAGE : noEmail ? NO_EMAIL_MESSAGE : null,
+    resend: inactive
+      ? INACTIVE_CHART_MESSAGE
+      : noEmail
       ? NO_EMAIL_MESSAGE
       : patient.portalStatus === 'active'
         ? 'The patient already has an active portal account, so there is no registration email to resend. Use Reset portal account if they cannot sign in.'

@@ -23,6 +23,7 @@ import {
 import { useWatch, type FieldValues } from 'react-hook-form';
 import type { PortalResetResult } from '@resetdesk/contracts';
 
+import { useTimeZone } from '../common/dates';
 import { IDENTITY_VERIFICATION_CHOICES, RESET_REASON_CHOICES, maskEmail } from '../common/labels';
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
 import { errorMessage, errorStatus } from '../providers/http';
@@ -91,6 +92,12 @@ const ResetConsequences = ({ patient }: { patient: PatientRecord }) => {
       </Box>
     </Box>
   );
+};
+
+/** The day of a contact change in the practice's zone: a reset soon after one is the classic takeover pattern. */
+const ChangeDate = ({ value }: { value: string }) => {
+  const timeZone = useTimeZone();
+  return <time dateTime={value}>{new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone }).format(new Date(value))}</time>;
 };
 
 export const ResetPortalDialog = ({
@@ -194,6 +201,11 @@ export const ResetPortalDialog = ({
               emptyText="Choose how you checked"
               helperText={false}
             />
+            {patient.contactChangedRecently && patient.contactChangedAt && (
+              <Alert severity="warning" sx={{ mt: 2 }}>
+                The email or phone on this chart changed on <ChangeDate value={patient.contactChangedAt} />.
+              </Alert>
+            )}
             <NoteInput />
             <ResetConsequences patient={patient} />
           </DialogContent>
