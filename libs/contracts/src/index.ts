@@ -58,6 +58,11 @@ export const AUDIT_ACTIONS = [
   'staff.logout',
   'staff.created',
   'staff.updated',
+  'staff.mfa_enrolled',
+  'staff.mfa_recovery_code_used',
+  'staff.mfa_reset',
+  'staff.passkey_added',
+  'staff.passkey_removed',
   'patient.viewed',
   'portal.reset',
   'portal.unlocked',
@@ -103,6 +108,35 @@ export interface ApiErrorBody {
   errors?: Record<string, string>;
   /** Present on 500s so a support person can find the log line. */
   requestId?: string;
+}
+
+export const STAFF_MFA_SETTINGS = ['required', 'optional'] as const;
+export type StaffMfaSetting = (typeof STAFF_MFA_SETTINGS)[number];
+
+/** Second-step methods of a pending staff sign-in. */
+export const STAFF_MFA_METHODS = ['totp', 'webauthn', 'recovery_code'] as const;
+export type StaffMfaMethod = (typeof STAFF_MFA_METHODS)[number];
+
+/** POST /api/auth/login when a second step is due: no session yet, only a pending sign-in. */
+export interface MfaRequiredView {
+  mfaRequired: true;
+  /** The factors this person has; empty when the practice requires one and they must enrol first. */
+  methods: StaffMfaMethod[];
+  enrolmentRequired: boolean;
+}
+
+export interface TotpEnrolmentView {
+  otpauthUrl: string;
+  qrSvg: string;
+  /** The same secret as text, for apps that cannot scan. */
+  secret: string;
+}
+
+export interface StaffMfaStatusView {
+  totp: boolean;
+  passkeys: { id: string; name: string; createdAt: string; lastUsedAt: string | null }[];
+  recoveryCodesLeft: number;
+  practiceRequires: boolean;
 }
 
 export interface StaffUserView {
@@ -292,4 +326,6 @@ export interface PracticeSettingsView {
   timeZone: string;
   /** Registration asks for a security question and recovery offers it (NIST 800-63B advises against). */
   allowSecurityQuestions: boolean;
+  /** Staff two-step sign-in: `required` for everyone, or `optional` (those who enrolled a factor). */
+  staffMfa: StaffMfaSetting;
 }

@@ -5,8 +5,18 @@ import type { IdentityVerificationMethod, PortalStatus, ResetReason } from '@res
  * action carries its own details, so the audit log reads the same however an event was caused.
  */
 export type AuditEventInput =
-  | { action: 'staff.login'; details?: Record<string, never> }
-  | { action: 'staff.login_failed'; details: { email: string; why: 'unknown_or_wrong_password' | 'inactive' | 'throttled' } }
+  | { action: 'staff.login'; details?: StaffLoginDetails }
+  | {
+      action: 'staff.login_failed';
+      details: {
+        email: string;
+        why: 'unknown_or_wrong_password' | 'inactive' | 'throttled' | 'mfa_too_many_failures' | 'passkey_rejected' | 'sso_no_role' | 'sso_other_practice';
+      };
+    }
+  | { action: 'staff.mfa_enrolled'; details: { staffUserId: string; factor: 'totp' | 'webauthn' } }
+  | { action: 'staff.mfa_recovery_code_used'; details: { staffUserId: string; remaining: number } }
+  | { action: 'staff.mfa_reset'; details: { staffUserId: string; email: string; factorsRemoved: number; sessionsEnded: number } }
+  | { action: 'staff.passkey_added' | 'staff.passkey_removed'; details: { staffUserId: string; passkeyId: string; name: string } }
   | { action: 'staff.logout'; details?: Record<string, never> }
   | { action: 'staff.created'; details: { staffUserId: string; email: string; role: string } }
   | { action: 'staff.updated'; details: { staffUserId: string; changes: Record<string, { from: unknown; to: unknown }> } }
@@ -136,3 +146,9 @@ export interface AuditActor {
 }
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: null, name: 'ResetDesk' };
+
+/** How a staff sign-in was completed: the first step, and the second when there was one. */
+export interface StaffLoginDetails {
+  method: 'password' | 'sso';
+  secondFactor?: 'totp' | 'webauthn' | 'recovery_code' | 'sso_amr';
+}

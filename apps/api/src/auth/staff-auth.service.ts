@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, Repository } from 'typeorm';
+import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { AuditLogService } from '../audit/audit-log.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -14,6 +14,8 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Practice } from '../practices/practice.entity';
 import { StaffUser } from '../staff/staff-user.entity';
+import { PendingSignIn, PendingSignIns } from '../staff-identity/pending-sign-ins';
+import type { StaffLoginDetails } from '../audit/audit-events';
 import { LoginAttempt } from './login-attempt.entity';
 import { StaffSession } from './staff-session.entity';
 
@@ -23,6 +25,8 @@ export const THROTTLE_WINDOW_MINUTES = 15;
 const INVALID_LOGIN = 'Invalid email or password';
 /** Writing lastSeenAt on every request would turn reads into writes; once a minute is plenty. */
 const TOUCH_INTERVAL_MS = 60_000;
+
+export type LoginOutcome = { session: IssuedSession; pending?: undefined } | { pending: PendingSignIn; session?: undefined };
 
 export interface IssuedSession {
   token: string;
@@ -44,6 +48,7 @@ export class StaffAuthService {
     private readonly audit: AuditLogService,
     private readonly uow: UnitOfWork,
     private readonly keys: AppSecrets,
+    private readonly pendingSignIns: PendingSignIns,
   ) {}
 
   csrfTokenFor(sessionToken: string): string {
@@ -54,9 +59,18 @@ export class StaffAuthService {
     return !!presented && /^[0-9a-f]{64}$/.test(presented) && safeEqualHex(this.csrfTokenFor(sessionToken), presented);
   }
 
-  async login(emailInput: string, password: string, ip: string, userAgent: string | null): Promise<IssuedSession> {
+  /** The keyed hash throttling counts sign-in failures under (passwords and second steps alike). */
+  accountKeyFor(email: string): string {
+    return this.keys.hmacHex('login-account', email.trim().toLowerCase());
+  }
+
+  /**
+   * The password step. When the practice or the person calls for a second factor, the answer is
+   * a pending sign-in that opens nothing but the second step; otherwise a session.
+   */
+  async login(emailInput: string, password: string, ip: string, userAgent: string | null): Promise<LoginOutcome> {
     const email = emailInput.trim().toLowerCase();
-    const accountKey = this.keys.hmacHex('login-account', email);
+    const accountKey = this.accountKeyFor(email);
     try {
       await this.assertNotThrottled(accountKey, ip);
     } catch (error) {
@@ -72,7 +86,7 @@ export class StaffAuthService {
     const passwordOk = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !passwordOk || !user.active) {
       await this.uow.run(async (manager) => {
-        await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: false, createdAt: new Date() });
+        await this.recordFailedAttempt(manager, accountKey, ip);
         if (user) {
           await this.audit.append(
             manager,
@@ -86,6 +100,28 @@ export class StaffAuthService {
     }
 
     const practice = await this.practices.findOneByOrFail({ id: user.practiceId });
+    // A right password is not yet a success for throttling: only a completed sign-in clears the
+    // failure count, so wrong second-step codes keep counting across password retries.
+    const pending = await this.pendingSignIns.startIfDue(user, practice, 'password', ip, userAgent);
+    if (pending) return { pending };
+    return { session: await this.issueSession(user, practice, { ip, userAgent, accountKey, details: { method: 'password' } }) };
+  }
+
+  async recordFailedAttempt(manager: EntityManager, accountKey: string, ip: string): Promise<void> {
+    await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: false, createdAt: new Date() });
+  }
+
+  /**
+   * Opens a session for a user who passed every step the sign-in needed. `alsoInTransaction`
+   * writes what completed the sign-in (a spent recovery code, say) in the same transaction.
+   */
+  async issueSession(
+    user: StaffUser,
+    practice: Practice,
+    context: { ip: string; userAgent: string | null; accountKey: string | null; details: StaffLoginDetails },
+    alsoInTransaction?: (manager: EntityManager) => Promise<void>,
+  ): Promise<IssuedSession> {
+    const { ip, userAgent, accountKey } = context;
     const token = newLinkToken();
     const now = new Date();
     const session: StaffSession = {
@@ -101,10 +137,11 @@ export class StaffAuthService {
       userAgent: userAgent?.slice(0, 255) ?? null,
     };
     await this.uow.run(async (manager) => {
+      if (alsoInTransaction) await alsoInTransaction(manager);
       await manager.insert(StaffSession, session);
-      await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: true, createdAt: now });
+      if (accountKey) await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: true, createdAt: now });
       await manager.update(StaffUser, { id: user.id }, { lastLoginAt: now });
-      await this.audit.append(manager, user.practiceId, { action: 'staff.login' }, { type: 'staff', id: user.id, name: user.name });
+      await this.audit.append(manager, user.practiceId, { action: 'staff.login', details: context.details }, { type: 'staff', id: user.id, name: user.name });
     });
     return { token, csrfToken: this.csrfTokenFor(token), principal: toPrincipal(user, practice, session.id) };
   }
@@ -140,7 +177,7 @@ export class StaffAuthService {
     });
   }
 
-  private async assertNotThrottled(accountKey: string, ip: string): Promise<void> {
+  async assertNotThrottled(accountKey: string, ip: string): Promise<void> {
     const windowStart = new Date(Date.now() - THROTTLE_WINDOW_MINUTES * 60_000);
     const lastSuccess = await this.attempts.findOne({
       where: { accountKey, succeeded: true, createdAt: MoreThan(windowStart) },

@@ -20,7 +20,11 @@ export type SecretPurpose =
   | 'audit-chain-hmac'
   | 'audit-checkpoint-ed25519'
   | 'oidc-cookies'
-  | 'oidc-store';
+  | 'oidc-store'
+  | 'staff-mfa-csrf'
+  | 'staff-totp-secret'
+  | 'staff-recovery-code'
+  | 'staff-sso-state';
 
 /**
  * The one holder of APP_SECRET. Link tokens carry 256 bits, so a plain SHA-256 is enough to

@@ -11,6 +11,7 @@ import { FhirSyncState1765300000000 } from './migrations/1765300000000-fhir-sync
 import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
 import { ChartImport1765200000000 } from './migrations/1765200000000-chart-import';
 import { BackchannelLogoutChannel1765400100000 } from './migrations/1765400100000-backchannel-logout-channel';
+import { StaffIdentity1765500000000 } from './migrations/1765500000000-staff-identity';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   FhirSyncState1765300000000,
   OpenIdProvider1765400000000,
   BackchannelLogoutChannel1765400100000,
+  StaffIdentity1765500000000,
 ];
 
 /** The one place that turns configuration into TypeORM options; migrations, never synchronize. */

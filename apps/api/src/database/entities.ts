@@ -17,6 +17,9 @@ import { PortalApp } from '../portal-apps/portal-app.entity';
 import { PortalSession } from '../portal-accounts/portal-session.entity';
 import { Practice } from '../practices/practice.entity';
 import { StaffUser } from '../staff/staff-user.entity';
+import { StaffMfaChallenge } from '../staff-identity/staff-mfa-challenge.entity';
+import { StaffMfaFactor } from '../staff-identity/staff-mfa-factor.entity';
+import { StaffRecoveryCode } from '../staff-identity/staff-recovery-code.entity';
 
 export const ENTITIES = [
   Practice,
@@ -40,4 +43,7 @@ export const ENTITIES = [
   ChartImport,
   ChartImportIssue,
   FhirSyncState,
+  StaffMfaFactor,
+  StaffRecoveryCode,
+  StaffMfaChallenge,
 ];

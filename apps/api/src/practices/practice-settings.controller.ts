@@ -18,7 +18,7 @@ export class PracticeSettingsController {
 
   @Put()
   @Roles('practice_admin')
-  @ApiOperation({ summary: 'Change practice settings: {allowSecurityQuestions} (admins; audited as practice.settings_updated)' })
+  @ApiOperation({ summary: 'Change practice settings: {allowSecurityQuestions?, staffMfa?} (admins; audited as practice.settings_updated)' })
   update(@Body() body: UpdatePracticeSettingsDto): Promise<PracticeSettingsView> {
     return this.settings.update(body);
   }

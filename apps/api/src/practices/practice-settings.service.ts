@@ -26,14 +26,21 @@ export class PracticeSettingsService {
     return this.uow.run(async (manager) => {
       const practice = await this.uow.forUpdate(manager.createQueryBuilder(Practice, 'practice').where('practice.id = :practiceId', { practiceId })).getOne();
       if (!practice) throw DomainException.notFound('practice');
-      if (practice.allowSecurityQuestions !== dto.allowSecurityQuestions) {
-        await manager.update(Practice, { id: practiceId }, { allowSecurityQuestions: dto.allowSecurityQuestions });
-        await this.audit.append(manager, practiceId, {
-          action: 'practice.settings_updated',
-          details: { changes: { allowSecurityQuestions: { from: practice.allowSecurityQuestions, to: dto.allowSecurityQuestions } } },
-        });
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const patch: Partial<Practice> = {};
+      if (dto.allowSecurityQuestions !== undefined && Boolean(practice.allowSecurityQuestions) !== dto.allowSecurityQuestions) {
+        changes.allowSecurityQuestions = { from: Boolean(practice.allowSecurityQuestions), to: dto.allowSecurityQuestions };
+        patch.allowSecurityQuestions = dto.allowSecurityQuestions;
       }
-      return toView({ ...practice, allowSecurityQuestions: dto.allowSecurityQuestions });
+      if (dto.staffMfa !== undefined && practice.staffMfa !== dto.staffMfa) {
+        changes.staffMfa = { from: practice.staffMfa, to: dto.staffMfa };
+        patch.staffMfa = dto.staffMfa;
+      }
+      if (Object.keys(changes).length) {
+        await manager.update(Practice, { id: practiceId }, patch);
+        await this.audit.append(manager, practiceId, { action: 'practice.settings_updated', details: { changes } });
+      }
+      return toView({ ...practice, ...patch });
     });
   }
 }
@@ -46,5 +53,6 @@ function toView(practice: Practice): PracticeSettingsView {
     timeZone: practice.timeZone,
     // MySQL's tinyint(1) may arrive as 0/1 through raw paths; the API always answers a boolean.
     allowSecurityQuestions: Boolean(practice.allowSecurityQuestions),
+    staffMfa: practice.staffMfa,
   };
 }

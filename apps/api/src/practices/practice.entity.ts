@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { StaffMfaSetting } from '@resetdesk/contracts';
 import { idColumn, timestampColumn } from '../database/columns';
 
 @Entity('practices')
@@ -11,5 +12,7 @@ export class Practice {
   @Column({ type: 'varchar', length: 32 }) phone: string;
   @Column({ type: 'varchar', length: 64 }) timeZone: string;
   @Column({ type: 'boolean', width: 1, default: true }) allowSecurityQuestions: boolean;
+  /** `required`: every staff member signs in with a second factor; `optional`: those who enrolled one. */
+  @Column({ type: 'varchar', length: 16, default: 'required' }) staffMfa: StaffMfaSetting;
   @Column(timestampColumn) createdAt: Date;
 }

@@ -104,6 +104,8 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
         phone: spec.phone,
         timeZone: spec.timeZone,
         allowSecurityQuestions: true,
+        // The documented demo logins work with a password alone.
+        staffMfa: 'optional',
         createdAt: base,
       });
       await manager.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });

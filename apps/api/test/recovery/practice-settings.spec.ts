@@ -34,7 +34,7 @@ describe('practice setting: security questions on or off', { skip: mysqlSkip }, 
   it('any staff member reads their own practice; on by default', async () => {
     const response = await desk.get('/api/practice');
     assert.equal(response.status, 200);
-    assert.deepEqual(Object.keys(response.body).sort(), ['allowSecurityQuestions', 'id', 'name', 'phone', 'timeZone']);
+    assert.deepEqual(Object.keys(response.body).sort(), ['allowSecurityQuestions', 'id', 'name', 'phone', 'staffMfa', 'timeZone']);
     assert.equal(response.body.id, MAPLE_GROVE_ID);
     assert.equal(response.body.name, 'Maple Grove Family Medicine');
     assert.equal(response.body.allowSecurityQuestions, true);
