@@ -2,8 +2,12 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert, Box, Button, Card, CardContent, CircularProgress, TextField, Typography } from '@mui/material';
 import { useLogin } from 'react-admin';
 
+import type { MfaRequiredView, StaffUserView } from '@resetdesk/contracts';
+
 import { takeSessionExpiredFlag } from '../providers/authProvider';
 import { SESSION_EXPIRED_MESSAGE, errorMessage } from '../providers/http';
+import { isMfaRequired, mfaApi } from '../two-step/mfaApi';
+import { SecondStep } from '../two-step/SecondStep';
 
 /** Staff sign-in: fields "Email" and "Password", button "Sign in". */
 export const LoginPage = () => {
@@ -13,6 +17,7 @@ export const LoginPage = () => {
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const [expired, setExpired] = useState(false);
+  const [pending, setPending] = useState<MfaRequiredView | null>(null);
   const checked = useRef(false);
 
   useEffect(() => {
@@ -30,11 +35,26 @@ export const LoginPage = () => {
     setError(null);
     setSubmitting(true);
     try {
-      await login({ email: email.trim(), password });
+      const answer = await mfaApi.login(email.trim(), password);
+      if (isMfaRequired(answer)) {
+        setPassword('');
+        setPending(answer);
+        setSubmitting(false);
+        return;
+      }
+      await login({ user: answer });
     } catch (err) {
       setError(errorMessage(err));
       setSubmitting(false);
     }
+  };
+
+  const signedIn = (user: StaffUserView) => {
+    login({ user }).catch((err: unknown) => setError(errorMessage(err)));
+  };
+  const cancelSecondStep = () => {
+    mfaApi.cancel().catch(() => undefined);
+    setPending(null);
   };
 
   return (
@@ -54,6 +74,10 @@ export const LoginPage = () => {
           <Typography variant="h4" component="h1" gutterBottom>
             ResetDesk
           </Typography>
+          {pending ? (
+            <SecondStep pending={pending} onSignedIn={signedIn} onCancel={cancelSecondStep} />
+          ) : (
+          <>
           <Typography variant="body1" color="text.secondary" sx={{ mb: 3 }}>
             Sign in with your practice staff account.
           </Typography>
@@ -107,6 +131,8 @@ export const LoginPage = () => {
               Sign in
             </Button>
           </form>
+          </>
+          )}
         </CardContent>
       </Card>
     </Box>

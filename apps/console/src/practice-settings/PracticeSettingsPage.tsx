@@ -8,10 +8,13 @@ import {
   CircularProgress,
   FormControlLabel,
   Switch,
+  TextField,
   Typography,
 } from '@mui/material';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Title, useDataProvider, useNotify } from 'react-admin';
+
+import type { StaffMfaSetting } from '@resetdesk/contracts';
 
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
 import { errorMessage } from '../providers/http';
@@ -25,12 +28,16 @@ const PracticeSettingsPage = () => {
   const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: QUERY_KEY, queryFn: () => dataProvider.getPracticeSettings() });
   const [allowSecurityQuestions, setAllowSecurityQuestions] = useState(false);
+  const [staffMfa, setStaffMfa] = useState<StaffMfaSetting>('required');
   useEffect(() => {
-    if (settings.data) setAllowSecurityQuestions(settings.data.allowSecurityQuestions);
+    if (settings.data) {
+      setAllowSecurityQuestions(settings.data.allowSecurityQuestions);
+      setStaffMfa(settings.data.staffMfa);
+    }
   }, [settings.data]);
 
   const save = useMutation({
-    mutationFn: () => dataProvider.updatePracticeSettings({ allowSecurityQuestions }),
+    mutationFn: () => dataProvider.updatePracticeSettings({ allowSecurityQuestions, staffMfa }),
     onSuccess: (saved) => {
       queryClient.setQueryData(QUERY_KEY, saved);
       notify('Practice settings saved', { type: 'success' });
@@ -41,7 +48,7 @@ const PracticeSettingsPage = () => {
   if (settings.isPending) return <CircularProgress aria-label="Loading practice settings" sx={{ m: 4 }} />;
   if (settings.isError) return <Alert severity="error" sx={{ m: 2 }}>{errorMessage(settings.error)}</Alert>;
   const practice = settings.data;
-  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions;
+  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions || staffMfa !== practice.staffMfa;
 
   return (
     <Box sx={{ mt: 2, maxWidth: 720 }}>
@@ -76,6 +83,23 @@ const PracticeSettingsPage = () => {
               When on, patients choose a security question when they register, and can answer it to
               recover their account. When off, registration does not ask for one and recovery uses a
               code sent to the chart's phone. NIST SP 800-63B advises against security questions.
+            </Typography>
+            <TextField
+              select
+              id="staff-mfa"
+              label="Two-step sign-in for staff"
+              value={staffMfa}
+              onChange={(event) => setStaffMfa(event.target.value as StaffMfaSetting)}
+              sx={{ minWidth: 280, mb: 1 }}
+              slotProps={{ select: { native: true }, htmlInput: { 'aria-describedby': 'staff-mfa-help' } }}
+            >
+              <option value="required">Required for everyone</option>
+              <option value="optional">Optional</option>
+            </TextField>
+            <Typography variant="body2" color="text.secondary" id="staff-mfa-help" sx={{ mb: 2 }}>
+              Staff can open every chart of the practice, so a password alone is not enough. When required, everyone
+              signs in with an authenticator app code or a passkey after their password, and sets one up at their next
+              sign-in. When optional, only those who set one up are asked for it.
             </Typography>
             <Button type="submit" variant="contained" disabled={!changed || save.isPending}>
               Save

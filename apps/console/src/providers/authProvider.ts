@@ -103,14 +103,25 @@ export function getCurrentUser(): Promise<StaffUser | null> {
 }
 
 export const authProvider: AuthProvider = {
-  async login({ email, password }: { email: string; password: string }) {
-    const response = await request(`${API_URL}/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    if (!response.ok) throw await errorFromResponse(response);
-    const user = (await response.json()) as StaffUser;
+  /**
+   * The sign-in page talks to the API itself (the password step may call for a second step);
+   * it hands over the signed-in user once the API has opened the session.
+   */
+  async login(params: { user: StaffUser } | { email: string; password: string }) {
+    let user: StaffUser;
+    if ('user' in params) {
+      user = params.user;
+    } else {
+      const response = await request(`${API_URL}/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: params.email, password: params.password }),
+      });
+      if (!response.ok) throw await errorFromResponse(response);
+      const body = (await response.json()) as StaffUser & { mfaRequired?: boolean };
+      if (body.mfaRequired) throw new Error('Two-step sign-in is required. Use the sign-in page.');
+      user = body;
+    }
     currentUser = Promise.resolve(user);
     storage.set(SIGNED_IN_FLAG, '1');
     storage.remove(EXPIRED_FLAG);

@@ -1,6 +1,6 @@
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, Identifier } from 'react-admin';
-import type { IssuedInvitation, PortalResetResult, PracticeSettingsView } from '@resetdesk/contracts';
+import type { IssuedInvitation, PortalResetResult, PracticeSettingsView, StaffMfaSetting } from '@resetdesk/contracts';
 
 import { API_URL, errorFromResponse, httpClient, newUuid, toApiError, withCsrf } from './http';
 import type {
@@ -35,7 +35,7 @@ export interface ResetDeskDataProvider extends DataProvider {
   getEmailPreview(id: Identifier): Promise<EmailPreview>;
   getDevMailbox(): Promise<DevMailboxMessage[]>;
   getPracticeSettings(): Promise<PracticeSettingsView>;
-  updatePracticeSettings(changes: { allowSecurityQuestions: boolean }): Promise<PracticeSettingsView>;
+  updatePracticeSettings(changes: { allowSecurityQuestions?: boolean; staffMfa?: StaffMfaSetting }): Promise<PracticeSettingsView>;
 }
 
 const path = (...parts: Identifier[]) =>

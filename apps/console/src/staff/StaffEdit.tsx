@@ -15,6 +15,7 @@ import {
 
 import { ROLE_CHOICES } from '../common/labels';
 import type { StaffMember } from '../providers/types';
+import { ResetTwoStepButton } from './ResetTwoStepButton';
 
 /** PUT /api/staff/:id with only the editable fields. */
 const toUpdateBody = (data: RaRecord) => ({
@@ -41,6 +42,7 @@ const StaffEmail = () => {
 const StaffEditToolbar = () => (
   <Toolbar>
     <SaveButton />
+    <ResetTwoStepButton />
   </Toolbar>
 );
 
