@@ -9,6 +9,7 @@ import { AccessDeniedPage } from './layout/AccessDeniedPage';
 import { RdLayout } from './layout/Layout';
 import { LoginPage } from './layout/LoginPage';
 import patients from './patients';
+import portalApps from './portal-apps';
 import practiceSettings from './practice-settings';
 import { authProvider } from './providers/authProvider';
 import { dataProvider } from './providers/dataProvider';
@@ -51,6 +52,7 @@ export const App = () => (
     <Resource name="audit-events" {...auditEvents} options={{ label: 'Audit log' }} />
     <Resource name="emails" {...emails} options={{ label: 'Emails' }} />
     <Resource name="staff" {...staff} options={{ label: 'Staff' }} />
+    <Resource name="portal-apps" {...portalApps} options={{ label: 'Portal apps' }} />
     <Resource name="practice-settings" {...practiceSettings} options={{ label: 'Practice settings' }} />
     <Resource name="dev-mailbox" {...devMailbox} options={{ label: 'Dev mailbox' }} />
   </Admin>

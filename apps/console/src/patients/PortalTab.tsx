@@ -13,6 +13,7 @@ import {
   labelFor,
   reasonLabel,
 } from '../common/labels';
+import { EndPortalSessionsButton } from './EndPortalSessionsButton';
 import { AccountStatusChip, InvitationStatusChip, OutboxStatusChip } from '../common/StatusChip';
 import { useStaffUser } from '../common/useStaffUser';
 import type { ResetDeskDataProvider } from '../providers/dataProvider';
@@ -164,6 +165,8 @@ export const PortalTab = () => {
           The patient has no portal account.
         </Typography>
       )}
+
+      {account && <EndPortalSessionsButton patient={patient} />}
 
       <SectionTitle>Registration invitation</SectionTitle>
       {invitation ? (

@@ -12,7 +12,7 @@ import {
 import type { StaffUser } from './types';
 
 /** Screens only a practice admin may open. The API enforces the same rule (403). */
-export const ADMIN_RESOURCES: ReadonlySet<string> = new Set(['audit-events', 'emails', 'staff', 'practice-settings']);
+export const ADMIN_RESOURCES: ReadonlySet<string> = new Set(['audit-events', 'emails', 'staff', 'practice-settings', 'portal-apps']);
 
 /** Set while this browser tab has a session, so a later 401 reads as "expired", not "signed out". */
 const SIGNED_IN_FLAG = 'resetdesk.signedIn';
@@ -180,8 +180,9 @@ export const authProvider: AuthProvider = {
   },
 
   async canAccess({ action, resource }: { action: string; resource: string }) {
-    // Nothing in the console is ever deleted (staff are deactivated; charts are read-only).
-    if (action === 'delete') return false;
+    // Nothing in the console is ever deleted (staff are deactivated; charts are read-only), except
+    // a portal app, which an admin may remove.
+    if (action === 'delete' && resource !== 'portal-apps') return false;
     if (resource === 'patients' && (action === 'create' || action === 'edit')) return false;
     const user = await getCurrentUser().catch(() => null);
     if (!user) return false;

@@ -25,6 +25,7 @@ export interface ResetDeskDataProvider extends DataProvider {
   ): Promise<PortalResetResult>;
   resendInvitation(patientId: Identifier, options?: { idempotencyKey?: string }): Promise<IssuedInvitation>;
   unlockPortalAccount(patientId: Identifier): Promise<PatientRecord>;
+  endPortalSessions(patientId: Identifier): Promise<PatientRecord>;
   retryEmail(id: Identifier): Promise<unknown>;
   verifyAuditChain(): Promise<AuditVerifyResult>;
   getAuditCheckpoint(): Promise<AuditCheckpoint>;
@@ -88,6 +89,9 @@ export const dataProvider: ResetDeskDataProvider = {
 
   unlockPortalAccount: (patientId) =>
     postJson<PatientRecord>(`${path('patients', patientId)}/portal-unlock`),
+
+  endPortalSessions: (patientId) =>
+    postJson<PatientRecord>(`${path('patients', patientId)}/portal-sessions/end`),
 
   retryEmail: (id) => postJson<unknown>(`${path('emails', id)}/retry`),
 

@@ -1,0 +1,40 @@
+import { CreateButton, DataTable, List, TopToolbar } from 'react-admin';
+
+import { DateTimeText } from '../common/dates';
+import { listSx } from '../common/listSx';
+
+interface PortalAppRecord {
+  id: string;
+  name: string;
+  clientId: string;
+  redirectUris: string[];
+  backchannelLogoutUri: string | null;
+  confidential: boolean;
+  createdAt: string;
+}
+
+export const PortalAppList = () => (
+  <List
+    title="Portal apps"
+    sort={{ field: 'name', order: 'ASC' }}
+    perPage={50}
+    exporter={false}
+    actions={
+      <TopToolbar>
+        <CreateButton label="Add portal app" />
+      </TopToolbar>
+    }
+    sx={listSx}
+  >
+    <DataTable<PortalAppRecord> rowClick="edit" bulkActionButtons={false}>
+      <DataTable.Col source="name" label="Name" />
+      <DataTable.Col source="clientId" label="Client ID" />
+      <DataTable.Col source="confidential" label="Kind" disableSort render={(record) => (record.confidential ? 'Confidential (has a secret)' : 'Public (PKCE only)')} />
+      <DataTable.Col source="redirectUris" label="Redirect URIs" disableSort render={(record) => record.redirectUris.join(', ')} />
+      <DataTable.Col source="backchannelLogoutUri" label="Back-channel logout" disableSort render={(record) => record.backchannelLogoutUri ?? '—'} />
+      <DataTable.Col source="createdAt" label="Added" render={(record) => <DateTimeText value={record.createdAt} />} />
+    </DataTable>
+  </List>
+);
+
+export default PortalAppList;
