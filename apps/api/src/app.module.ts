@@ -23,6 +23,7 @@ import { PracticeSettingsModule } from './practices/practice-settings.module';
 import { OidcModule } from './oidc/oidc.module';
 import { ChartImportModule } from './chart-import/chart-import.module';
 import { PortalAccessModule } from './oidc/portal-access.module';
+import { DemoPortalModule } from './demo-portal/demo-portal.module';
 
 @Module({})
 export class AppModule {
@@ -62,6 +63,7 @@ export class AppModule {
         PracticeSettingsModule,
         PortalAccessModule,
         OidcModule,
+        DemoPortalModule.forEnv(config.env),
         ChartImportModule,
         EhrSyncModule,
       ],

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
-import { seedDemoIfEmpty, DEMO_LOGINS, DEMO_PASSWORD } from './seed/demo-seed';
+import { seedDemoIfEmpty, seedId, DEMO_LOGINS, DEMO_PASSWORD } from './seed/demo-seed';
+import { registerDemoPortalApp } from './demo-portal/demo-portal-app';
 
 /** Sent by a cluster worker to the primary once its server is listening. */
 const LISTENING = 'resetdesk:listening';
@@ -75,7 +76,19 @@ async function runClusterWorker(config: AppConfig): Promise<void> {
 
 async function prepareDatabase(dataSource: DataSource, config: AppConfig): Promise<boolean> {
   await dataSource.runMigrations({ transaction: 'each' });
-  return config.seedDemo ? seedDemoIfEmpty(dataSource) : false;
+  const demoPortalUrl = config.env === 'development' ? config.publicUrl : undefined;
+  const seeded = config.seedDemo ? await seedDemoIfEmpty(dataSource, { demoPortalUrl }) : false;
+  // A demo database seeded earlier, or served at another address now: point the demo portal here.
+  if (!seeded && demoPortalUrl) await ensureDemoPortalApp(dataSource, demoPortalUrl);
+  return seeded;
+}
+
+/** Only where the demo practices exist (a database seeded with the demo data). */
+async function ensureDemoPortalApp(dataSource: DataSource, publicUrl: string): Promise<void> {
+  const mapleGrove = seedId('practice', 'maple-grove');
+  if ((await dataSource.query('SELECT COUNT(*) AS n FROM practices WHERE id = ?', [mapleGrove]))[0].n > 0) {
+    await dataSource.transaction((manager) => registerDemoPortalApp(manager, mapleGrove, publicUrl));
+  }
 }
 
 function printBanner(config: AppConfig, seeded: boolean): void {
@@ -88,6 +101,7 @@ function printBanner(config: AppConfig, seeded: boolean): void {
     `  Email:     ${config.mail.smtpUrl ? 'SMTP ' + new URL(config.mail.smtpUrl).host : 'dev mailbox (Dev mailbox page in the console)'}`,
   ];
   if (config.webConcurrency > 1) lines.push(`  Processes: ${config.webConcurrency} (WEB_CONCURRENCY)`);
+  if (config.env === 'development') lines.push(`  Demo patient portal: ${config.publicUrl}/demo-portal/`);
   if (config.seedDemo) {
     lines.push('  Demo sign-ins (password ' + DEMO_PASSWORD + '):');
     for (const login of DEMO_LOGINS) lines.push(`    ${login.email.padEnd(24)} ${login.role}`);

@@ -1,4 +1,5 @@
 import * as argon2 from 'argon2';
+import { registerDemoPortalApp } from '../demo-portal/demo-portal-app';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
@@ -68,6 +69,8 @@ export interface SeedOptions {
   patientsPerPractice?: number;
   /** The moment the demo is "now": invitations expire and locks happen relative to it. */
   now?: Date;
+  /** This server's PUBLIC_URL: registers the Demo patient portal (/demo-portal/) as Maple Grove's portal app. */
+  demoPortalUrl?: string;
 }
 
 export async function seedDemoIfEmpty(dataSource: DataSource, options: SeedOptions = {}): Promise<boolean> {
@@ -109,6 +112,7 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
         createdAt: base,
       });
       await manager.insert(AuditChainHead, { practiceId, lastSeq: 0, lastHash: null });
+      if (practiceIndex === 0 && options.demoPortalUrl) await registerDemoPortalApp(manager, practiceId, options.demoPortalUrl);
       const staff = DEMO_LOGINS.map((login, i) => ({ login, hash: staffHashes[i]! })).filter(({ login }) => login.practice === spec.slug);
       await manager.insert(
         StaffUser,

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       console.log('The database already has data; nothing seeded. Use `npm run seed -- --fresh` to start over.');
       return;
     }
-    await seedDemo(dataSource);
+    await seedDemo(dataSource, { demoPortalUrl: config.env === 'development' ? config.publicUrl : undefined });
     console.log(`Demo data loaded. Sign in with ${DEMO_LOGINS.map((l) => l.email).join(', ')} (password ${DEMO_PASSWORD}).`);
   } finally {
     await dataSource.destroy();

@@ -79,6 +79,17 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
     assert.equal(again.tokens.claims()!.sub, claims.sub, 'the same sub each time');
   });
 
+  it('a chart imported from FHIR adds fhirUser Patient/<FHIR id>; others have none', async () => {
+    const { patient, account } = nextPerson();
+    await t.dataSource.query('UPDATE patients SET fhirId = NULL WHERE id = ?', [patient.id]);
+    const before = await signInThrough(t, app, account.username, DEMO_PATIENT_PASSWORD);
+    assert.equal(before.tokens.claims()!.fhirUser, undefined);
+    await t.dataSource.query('UPDATE patients SET fhirId = ? WHERE id = ?', ['pt-12345', patient.id]);
+    const after = await signInThrough(t, app, account.username, DEMO_PATIENT_PASSWORD);
+    assert.equal(after.tokens.claims()!.fhirUser, 'Patient/pt-12345');
+    assert.equal((await oidc.fetchUserInfo(after.config, after.tokens.access_token, after.tokens.claims()!.sub)).fhirUser, 'Patient/pt-12345');
+  });
+
   it('refresh tokens rotate on use: the new one works, the spent one is refused with invalid_grant', async () => {
     const { account } = nextPerson();
     const { tokens, config } = await signInThrough(t, app, account.username, DEMO_PATIENT_PASSWORD);

@@ -36,6 +36,10 @@ export class StaffClient {
     return body === undefined ? req : req.send(body);
   }
 
+  delete(path: string) {
+    return request(this.server).delete(path).set('Cookie', this.cookies.join('; ')).set('X-CSRF-Token', this.csrfToken);
+  }
+
   /** A write without the CSRF header, as a cross-site form would send it. */
   postWithoutCsrf(path: string, body?: object) {
     const req = request(this.server).post(path).set('Cookie', this.cookies.join('; '));
