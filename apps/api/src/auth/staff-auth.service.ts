@@ -9,15 +9,16 @@ import { DomainException } from '../common/domain.exception';
 import { StaffPrincipal } from '../common/request-context';
 import { AppSecrets } from '../common/app-secrets';
 import { newLinkToken, safeEqualHex, sha256Hex } from '../common/secrets';
-import { Sql } from '../database/sql';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../passwords/password-hasher.service';
 import { Practice } from '../practices/practice.entity';
 import { StaffUser } from '../staff/staff-user.entity';
 import { PendingSignIn, PendingSignIns } from '../staff-identity/pending-sign-ins';
 import type { StaffLoginDetails } from '../audit/audit-events';
+import { StaffUsersRepository } from '../staff/staff-users.repository';
 import { LoginAttempt } from './login-attempt.entity';
 import { StaffSession } from './staff-session.entity';
+import { StaffSessionsRepository } from './staff-sessions.repository';
 
 export const ACCOUNT_FAILURE_LIMIT = 5;
 export const IP_FAILURE_LIMIT = 30;
@@ -41,7 +42,6 @@ export class StaffAuthService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(StaffUser) private readonly staffUsers: Repository<StaffUser>,
-    @InjectRepository(StaffSession) private readonly sessions: Repository<StaffSession>,
     @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
     @InjectRepository(Practice) private readonly practices: Repository<Practice>,
     private readonly hasher: PasswordHasher,
@@ -138,9 +138,9 @@ export class StaffAuthService {
     };
     await this.uow.run(async (manager) => {
       if (alsoInTransaction) await alsoInTransaction(manager);
-      await manager.insert(StaffSession, session);
+      await StaffSessionsRepository.on(manager).insert(session);
       if (accountKey) await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip, succeeded: true, createdAt: now });
-      await manager.update(StaffUser, { id: user.id }, { lastLoginAt: now });
+      await StaffUsersRepository.on(manager).recordSignIn(user.id, now);
       await this.audit.append(manager, user.practiceId, { action: 'staff.login', details: context.details }, { type: 'staff', id: user.id, name: user.name });
     });
     return { token, csrfToken: this.csrfTokenFor(token), principal: toPrincipal(user, practice, session.id) };
@@ -202,19 +202,14 @@ export class StaffAuthService {
   async authenticate(token: string | undefined): Promise<{ principal: StaffPrincipal } | { expired: true } | null> {
     if (!token || token.length > 128) return null;
     // One round trip per request: the session with its user and practice.
-    const [row] = await Sql.on(this.sessions.manager).rows<SessionRow>(
-      `SELECT s.id AS sessionId, s.lastSeenAt AS lastSeenAt, s.expiresAt AS expiresAt, u.id AS id, u.email AS email, u.name AS name,
-         u.role AS role, u.active AS active, u.practiceId AS practiceId, p.name AS practiceName
-       FROM staff_sessions s JOIN staff_users u ON u.id = s.staffUserId JOIN practices p ON p.id = u.practiceId
-       WHERE s.tokenHash = ? AND s.revokedAt IS NULL`,
-      [sha256Hex(token)],
-    );
+    const sessions = StaffSessionsRepository.on(this.uow.dataSource.manager);
+    const row = await sessions.findLive(sha256Hex(token));
     if (!row || !isTrue(row.active)) return null;
     const now = Date.now();
     const lastSeenAt = toDate(row.lastSeenAt).getTime();
     if (toDate(row.expiresAt).getTime() <= now || lastSeenAt + this.config.session.idleMinutes * 60_000 <= now) return { expired: true };
     if (now - lastSeenAt > TOUCH_INTERVAL_MS) {
-      await this.sessions.update({ id: row.sessionId }, { lastSeenAt: new Date(now) });
+      await sessions.touch(row.sessionId, new Date(now));
     }
     return {
       principal: { id: row.id, email: row.email, name: row.name, role: row.role, practiceId: row.practiceId, practiceName: row.practiceName, sessionId: row.sessionId },
@@ -223,7 +218,7 @@ export class StaffAuthService {
 
   async logout(principal: StaffPrincipal): Promise<void> {
     await this.uow.run(async (manager) => {
-      await manager.update(StaffSession, { id: principal.sessionId }, { revokedAt: new Date() });
+      await StaffSessionsRepository.on(manager).end(principal.sessionId, new Date());
       await this.audit.append(manager, principal.practiceId, { action: 'staff.logout' });
     });
   }
@@ -233,18 +228,6 @@ function toPrincipal(user: StaffUser, practice: Practice, sessionId: string): St
   return { id: user.id, email: user.email, name: user.name, role: user.role, practiceId: user.practiceId, practiceName: practice.name, sessionId };
 }
 
-interface SessionRow {
-  sessionId: string;
-  lastSeenAt: Date | string;
-  expiresAt: Date | string;
-  id: string;
-  email: string;
-  name: string;
-  role: StaffUser['role'];
-  active: boolean | number;
-  practiceId: string;
-  practiceName: string;
-}
 
 const isTrue = (value: boolean | number | string) => value === true || value === 1 || value === '1';
 

@@ -4,10 +4,10 @@ import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutboxService } from '../outbox/outbox.service';
 import { REGISTRATION_EMAIL } from '../registration/registration-messages';
-import { Sql } from '../database/sql';
-import type { LockedPatient } from '../patients/locked-patient';
+import type { HeldPatient } from '../patients/patients.repository';
 import { AppSecrets } from '../common/app-secrets';
 import { RegistrationInvitation } from './registration-invitation.entity';
+import { RegistrationInvitationsRepository } from './registration-invitations.repository';
 
 export interface IssuedRegistrationInvitation {
   invitation: RegistrationInvitation;
@@ -36,13 +36,13 @@ export class RegistrationInvitationIssuer {
    * Replaces the patient's pending invitation (read under the caller's patient lock) with a new
    * one and queues its email.
    */
-  async issue(manager: EntityManager, locked: Pick<LockedPatient, 'patient' | 'pendingInvitation'>, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
-    const { patient, pendingInvitation } = locked;
+  async issue(manager: EntityManager, held: Pick<HeldPatient, 'patient' | 'pendingInvitation'>, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
+    const { patient, pendingInvitation } = held;
     if (!patient.email) throw new Error('issue() needs a chart email; callers check it first');
-    const sql = Sql.on(manager);
+    const invitations = RegistrationInvitationsRepository.on(manager);
     const revoked = pendingInvitation ? [{ id: pendingInvitation.id, expiresAt: pendingInvitation.expiresAt }] : [];
     if (pendingInvitation) {
-      await sql.execute("UPDATE registration_invitations SET status = 'revoked', pendingMarker = NULL, revokedAt = ? WHERE id = ?", [sql.timestamp(now), pendingInvitation.id]);
+      await invitations.revoke(pendingInvitation.id, now);
     }
     const { token, tokenHash } = this.secrets.newToken();
     const { pin, pinHash } = this.secrets.newPin();
@@ -66,7 +66,7 @@ export class RegistrationInvitationIssuer {
       createdByStaffId,
       createdAt: now,
     };
-    await sql.insert(RegistrationInvitation, invitation);
+    await invitations.insert(invitation);
     const message = await this.outbox.enqueue(manager, {
       practiceId: patient.practiceId,
       patientId: patient.id,

@@ -9,6 +9,7 @@ import { PermanentDeliveryError } from '../mail/delivery-error';
 import { MessageDefinitions } from './message-definitions';
 import { MessageRenderer } from './message-renderer';
 import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessagesRepository } from './outbox-messages.repository';
 import { toOutboxMessageView } from './outbox-message.view';
 import { OutboxService } from './outbox.service';
 
@@ -123,7 +124,7 @@ export class OutboxAdminService {
         maxAttempts: message.attempts >= message.maxAttempts ? message.attempts + RETRY_EXTRA_ATTEMPTS : message.maxAttempts,
         updatedAt: now,
       };
-      await manager.update(OutboxMessage, { id: message.id }, changes);
+      await OutboxMessagesRepository.on(manager).update(message.id, changes);
       await this.audit.append(manager, message.practiceId, { action: 'email.retried', patientId: message.patientId, details: { outboxMessageId: message.id } });
       return toOutboxMessageView({ ...message, ...changes });
     });

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Brackets, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskEmail, maskPhone } from '../common/masking';
@@ -14,6 +14,7 @@ import { DeliveryReceipt } from '../mail/outgoing-message';
 import { MessageCancelled } from './message-definition';
 import { MessageRenderer, RenderedMessage } from './message-renderer';
 import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessagesRepository } from './outbox-messages.repository';
 import { OutboxService } from './outbox.service';
 import { retryDelayMs } from './retry-backoff';
 
@@ -172,21 +173,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     const now = new Date();
     const claimedUntil = new Date(now.getTime() + CLAIM_MS);
     return this.uow.run(async (manager) => {
-      const rows = await this.uow
-        .forUpdateSkipLocked(
-          manager
-            .createQueryBuilder(OutboxMessage, 'm')
-            .where(
-              new Brackets((due) => {
-                due
-                  .where('m.status IN (:...waiting) AND m.nextAttemptAt <= :now', { waiting: ['queued', 'retrying'], now })
-                  .orWhere('m.status = :sending AND m.claimedUntil < :now', { sending: 'sending', now });
-              }),
-            )
-            .orderBy('m.nextAttemptAt', 'ASC')
-            .limit(DISPATCH_BATCH_SIZE),
-        )
-        .getMany();
+      const messages = OutboxMessagesRepository.on(manager);
+      const rows = await messages.due(this.uow, now, DISPATCH_BATCH_SIZE);
 
       const claims: Claim[] = [];
       let gaveUp = 0;
@@ -201,18 +189,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
             gaveUp++;
             continue;
           }
-          await manager.update(OutboxMessage, { id: row.id }, { attempts: row.attempts, lastError: ABANDONED });
+          await messages.update(row.id, { attempts: row.attempts, lastError: ABANDONED });
         }
         claims.push({ message: row, claimedUntil });
       }
-      if (claims.length > 0) {
-        await manager
-          .createQueryBuilder()
-          .update(OutboxMessage)
-          .set({ status: 'sending', claimedUntil, updatedAt: now })
-          .where('id IN (:...ids)', { ids: claims.map((c) => c.message.id) })
-          .execute();
-      }
+      await messages.markSending(
+        claims.map((c) => c.message.id),
+        claimedUntil,
+        now,
+      );
       return { claims, gaveUp };
     });
   }
@@ -352,7 +337,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async markAbandonedDead(manager: EntityManager, row: OutboxMessage, now: Date): Promise<void> {
-    await manager.update(OutboxMessage, { id: row.id }, { status: 'dead', attempts: row.attempts, lastError: ABANDONED, claimedUntil: null, nextAttemptAt: now, updatedAt: now });
+    await OutboxMessagesRepository.on(manager).update(row.id, { status: 'dead', attempts: row.attempts, lastError: ABANDONED, claimedUntil: null, nextAttemptAt: now, updatedAt: now });
     await this.audit.append(
       manager,
       row.practiceId,
@@ -367,13 +352,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   /** Writes an outcome only while our claim still holds: a sender that overran it must not overwrite the next one's. */
   private async updateIfStillClaimed(manager: EntityManager, claim: Claim, changes: Partial<OutboxMessage>): Promise<boolean> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(OutboxMessage)
-      .set(changes)
-      .where('id = :id AND status = :sending AND claimedUntil = :claimedUntil', { id: claim.message.id, sending: 'sending', claimedUntil: claim.claimedUntil })
-      .execute();
-    if (result.affected === 0) {
+    const updated = await OutboxMessagesRepository.on(manager).updateIfClaimed(claim.message.id, claim.claimedUntil, changes);
+    if (!updated) {
       this.logger.warn(`Outbox message ${claim.message.id}: its claim expired before the outcome was recorded; another dispatcher owns it now`);
       return false;
     }

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { MessageChannel } from '@resetdesk/contracts';
-import { Sql } from '../database/sql';
 import { type MessageKind, kindKey } from './message-definition';
 import { MessageDefinitions } from './message-definitions';
 import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMessagesRepository } from './outbox-messages.repository';
 
 export interface NewOutboxMessage {
   practiceId: string;
@@ -59,7 +59,7 @@ export class OutboxService {
       createdAt: now,
       updatedAt: now,
     };
-    await Sql.on(manager).insert(OutboxMessage, row);
+    await OutboxMessagesRepository.on(manager).insert(row);
     return row;
   }
 

@@ -11,10 +11,10 @@ import { passwordProblems } from '../passwords/password-policy';
 import { PatientSessions } from '../patient-auth/patient-sessions.service';
 import { patientActor } from '../patient-pages/patient-actor';
 import { FieldErrors, newPasswordProblems } from '../patient-pages/patient-form';
-import { PortalAccount } from '../portal-accounts/portal-account.entity';
-import { PasswordResetRequest } from './password-reset-request.entity';
 import { OpenResetLink, PasswordResetLinks, ResetLinkProblem } from './password-reset-links.service';
 import { RecoveryMethod } from './recovery-verification.service';
+import { PasswordResetRequestsRepository } from './password-reset-requests.repository';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 
 export type PasswordChangeOutcome = ResetLinkProblem | { kind: 'not_verified' } | { kind: 'rejected'; errors: FieldErrors } | { kind: 'changed' };
 
@@ -55,12 +55,8 @@ export class PasswordChangeService {
 
       const now = new Date();
       const current = state.account;
-      await manager.update(
-        PortalAccount,
-        { id: current.id },
-        { passwordHash, status: 'active', lockReason: null, lockedAt: null, failedLoginCount: 0, updatedAt: now },
-      );
-      await manager.update(PasswordResetRequest, { id: state.request.id }, { status: 'used', usedAt: now });
+      await PortalAccountsRepository.on(manager).setPassword(current.id, passwordHash, now);
+      await PasswordResetRequestsRepository.on(manager).markUsed(state.request.id, now);
       const revokedSessions = await this.sessions.endAll(manager, current.id);
       await this.access.end(manager, current, 'recovery', { actor: patientActor(state.patient), portalSessionsAlreadyEnded: revokedSessions });
       // The link went to the chart's email; should the chart have lost it since, there is nowhere to write.

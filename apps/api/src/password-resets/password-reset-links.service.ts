@@ -6,6 +6,7 @@ import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { Practice } from '../practices/practice.entity';
 import { PasswordResetRequest } from './password-reset-request.entity';
+import type { LockReason } from '@resetdesk/contracts';
 
 /** A reset link that can still be used, with what its pages need. */
 export interface OpenResetLink {
@@ -21,7 +22,7 @@ export type ResetLinkProblem = { kind: 'invalid'; practice: Practice | null } | 
 
 export type ResetLinkState = OpenResetLink | ResetLinkProblem;
 
-export const RECOVERY_LOCK_REASON = 'too_many_recovery_failures';
+export const RECOVERY_LOCK_REASON: LockReason = 'too_many_recovery_failures';
 
 /**
  * Self-service recovery may lift only a lock the patient's own failed sign-ins caused. A lock for

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, MoreThan } from 'typeorm';
+import { EntityManager, MoreThan } from 'typeorm';
 import { AuditLogService } from '../audit/audit-log.service';
 import { AuditEventInput } from '../audit/audit-events';
 import { maskEmail } from '../common/masking';
@@ -14,6 +14,7 @@ import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { normaliseUsername } from '../portal-accounts/username';
 import { PasswordResetRequest } from './password-reset-request.entity';
 import { needsOfficeToUnlock } from './password-reset-links.service';
+import { PasswordResetRequestsRepository } from './password-reset-requests.repository';
 
 /** A reset link works this long, and once. */
 export const RESET_LINK_TTL_MS = 60 * 60_000;
@@ -87,9 +88,10 @@ export class PasswordResetRequestsService {
 
     // A new link replaces the old ones, and inherits their failed answers: asking for a fresh
     // link must not buy a fresh set of guesses.
-    const pending = await manager.find(PasswordResetRequest, { where: { portalAccountId: account.id, status: 'pending' } });
+    const requests = PasswordResetRequestsRepository.on(manager);
+    const pending = await requests.pendingOfAccount(account.id);
     if (pending.length) {
-      await manager.update(PasswordResetRequest, { id: In(pending.map((p) => p.id)) }, { status: 'revoked', revokedAt: now });
+      await requests.revoke(pending.map((p) => p.id), now);
     }
     const request: PasswordResetRequest = {
       id: randomUUID(),
@@ -105,7 +107,7 @@ export class PasswordResetRequestsService {
       revokedAt: null,
       createdAt: now,
     };
-    await manager.insert(PasswordResetRequest, request);
+    await requests.insert(request);
     const message = await this.outbox.enqueue(manager, {
       practiceId: account.practiceId,
       patientId: patient.id,

@@ -10,6 +10,7 @@ import { MessageDefinitions } from '../outbox/message-definitions';
 import { securityCodeMessage } from '../patient-pages/security-code-message';
 import { assertAccountDeliverable } from '../portal-accounts/account-messages';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 import { PasswordResetRequest } from './password-reset-request.entity';
 
 export const PASSWORD_RESET_EMAIL: MessageKind = { template: 'password-reset-email', subject: 'password_reset' };
@@ -87,10 +88,7 @@ export class RecoveryMessages implements OnModuleInit {
         async load({ message, manager }) {
           const greeting = await loadGreeting(manager, message.practiceId, message.subjectId ?? '');
           if (!greeting.patient) throw new PermanentDeliveryError('The patient this message was about no longer exists; not sent');
-          const accounts = await manager.find(PortalAccount, {
-            where: { patientId: greeting.patient.id, practiceId: message.practiceId, status: Not('closed') },
-            order: { createdAt: 'ASC' },
-          });
+          const accounts = await PortalAccountsRepository.on(manager).openOfPatient(message.practiceId, greeting.patient.id);
           const usernames = accounts.map((a) => a.username);
           return {
             ...greeting.data,

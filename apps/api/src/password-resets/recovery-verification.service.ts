@@ -19,10 +19,11 @@ import {
 } from '../patient-pages/patient-form';
 import { CodeLink, CodeVerificationFlow, Rejected } from '../patient-pages/code-verification-flow';
 import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/security-codes';
-import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PasswordResetRequest } from './password-reset-request.entity';
 import { OpenResetLink, PasswordResetLinks, RECOVERY_LOCK_REASON, ResetLinkProblem } from './password-reset-links.service';
 import { RECOVERY_SECURITY_CODE } from './recovery-messages';
+import { PasswordResetRequestsRepository } from './password-reset-requests.repository';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 
 export const RECOVERY_MESSAGES = {
   answerMismatch: 'Your answer does not match our records.',
@@ -135,7 +136,7 @@ export class RecoveryVerificationService {
     const failedAttempts = request.failedAttempts + 1;
     const locks = failedAttempts >= MAX_FAILED_ATTEMPTS;
     const now = new Date();
-    await manager.update(PasswordResetRequest, { id: request.id }, locks ? { failedAttempts, status: 'locked' } : { failedAttempts });
+    await PasswordResetRequestsRepository.on(manager).recordFailedAttempt(request.id, failedAttempts, locks);
     const actor = patientActor(patient);
     await this.audit.append(
       manager,
@@ -144,7 +145,7 @@ export class RecoveryVerificationService {
       actor,
     );
     if (!locks) return { kind: 'rejected', errors };
-    await manager.update(PortalAccount, { id: account.id }, { status: 'locked', lockReason: RECOVERY_LOCK_REASON, lockedAt: now, updatedAt: now });
+    await PortalAccountsRepository.on(manager).lock(account.id, RECOVERY_LOCK_REASON, now);
     await this.audit.append(
       manager,
       request.practiceId,
@@ -158,7 +159,7 @@ export class RecoveryVerificationService {
   private async markVerified(manager: EntityManager, link: OpenResetLink, method: RecoveryMethod): Promise<RecoveryVerifyOutcome> {
     const { request, patient } = link;
     const verifiedAt = new Date();
-    await manager.update(PasswordResetRequest, { id: request.id }, { verifiedAt });
+    await PasswordResetRequestsRepository.on(manager).markVerified(request.id, verifiedAt);
     await this.audit.append(
       manager,
       request.practiceId,

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CookieOptions, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { newLinkToken, sha256Hex } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PortalSession } from '../portal-accounts/portal-session.entity';
+import { PortalSessionsRepository } from '../portal-accounts/portal-sessions.repository';
 
 export const PORTAL_SESSION_COOKIE = 'rd_portal';
 /** Writing lastSeenAt on every page view would turn reads into writes; once a minute is plenty. */
@@ -45,7 +46,7 @@ export class PatientSessions {
       expiresAt: new Date(now.getTime() + this.config.session.absoluteHours * 3_600_000),
       revokedAt: null,
     };
-    await manager.insert(PortalSession, session);
+    await PortalSessionsRepository.on(manager).insert(session);
     return { token, session };
   }
 
@@ -54,25 +55,25 @@ export class PatientSessions {
     const token: unknown = request.cookies?.[PORTAL_SESSION_COOKIE];
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return null;
     const manager = this.uow.dataSource.manager;
-    const session = await manager.findOneBy(PortalSession, { tokenHash: sha256Hex(token), revokedAt: IsNull() });
+    const sessions = PortalSessionsRepository.on(manager);
+    const session = await sessions.findLive(sha256Hex(token));
     if (!session) return null;
     const now = Date.now();
     const lastSeenAt = new Date(session.lastSeenAt).getTime();
     if (new Date(session.expiresAt).getTime() <= now || lastSeenAt + this.config.session.idleMinutes * 60_000 <= now) return null;
     const account = await manager.findOneBy(PortalAccount, { id: session.portalAccountId, practiceId: session.practiceId });
     if (!account || account.status !== 'active') return null;
-    if (now - lastSeenAt > TOUCH_INTERVAL_MS) await manager.update(PortalSession, { id: session.id }, { lastSeenAt: new Date(now) });
+    if (now - lastSeenAt > TOUCH_INTERVAL_MS) await sessions.touch(session.id, new Date(now));
     return { session, account };
   }
 
   async end(manager: EntityManager, sessionId: string): Promise<void> {
-    await manager.update(PortalSession, { id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await PortalSessionsRepository.on(manager).end(sessionId, new Date());
   }
 
   /** Ends every live session of the account (after its password changed); answers how many. */
-  async endAll(manager: EntityManager, portalAccountId: string): Promise<number> {
-    const result = await manager.update(PortalSession, { portalAccountId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return result.affected ?? 0;
+  endAll(manager: EntityManager, portalAccountId: string): Promise<number> {
+    return PortalSessionsRepository.on(manager).endAllOfAccount(portalAccountId, new Date());
   }
 
   setCookie(request: Request, response: Response, token: string): void {

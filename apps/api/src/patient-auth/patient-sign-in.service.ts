@@ -9,6 +9,7 @@ import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { normaliseUsername } from '../portal-accounts/username';
 import { PortalAccess } from '../oidc/portal-access.service';
 import { PatientSessions } from './patient-sessions.service';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 
 /** Consecutive wrong passwords before the account locks. */
 export const MAX_FAILED_LOGINS = 5;
@@ -80,7 +81,7 @@ export class PatientSignInService {
 
       const now = new Date();
       const started = options.via === 'oidc' ? null : await this.sessions.start(manager, current);
-      await manager.update(PortalAccount, { id: current.id }, { failedLoginCount: 0, lastLoginAt: now, updatedAt: now });
+      await PortalAccountsRepository.on(manager).recordSignIn(current.id, now);
       await this.audit.append(
         manager,
         current.practiceId,
@@ -103,13 +104,7 @@ export class PatientSignInService {
     const locks = counts && failedLoginCount >= MAX_FAILED_LOGINS;
     const now = new Date();
     if (counts) {
-      await manager.update(
-        PortalAccount,
-        { id: account.id },
-        locks
-          ? { failedLoginCount, status: 'locked', lockReason: 'too_many_login_failures', lockedAt: now, updatedAt: now }
-          : { failedLoginCount, updatedAt: now },
-      );
+      await PortalAccountsRepository.on(manager).recordFailedSignIn(account.id, failedLoginCount, locks ? 'too_many_login_failures' : null, now);
     }
     const actor = patientActor(patient);
     await this.audit.append(

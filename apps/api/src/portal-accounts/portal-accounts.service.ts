@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from './portal-account.entity';
 import { uniqueViolation } from './unique-violation';
 import { normaliseUsername } from './username';
+import { PortalAccountsRepository } from './portal-accounts.repository';
 
 export const USERNAME_TAKEN = 'Username has already been taken';
 
@@ -62,7 +63,7 @@ export class PortalAccountsService {
       updatedAt: now,
     };
     try {
-      await manager.insert(PortalAccount, account);
+      await PortalAccountsRepository.on(manager).insert(account);
     } catch (error) {
       const violation = uniqueViolation(error);
       if (!violation) throw error;

@@ -4,8 +4,7 @@ import { IdempotencyRequest, IdempotencyService } from '../common/idempotency.se
 import { DomainException } from '../common/domain.exception';
 import { TenantScope, isRecordId } from '../common/tenant-scope';
 import { isUniqueViolation } from '../database/db-errors';
-import { Sql } from '../database/sql';
-import { LockedPatient, lockPatient } from '../patients/locked-patient';
+import { HeldPatient, PatientsRepository } from '../patients/patients.repository';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OutboxService } from '../outbox/outbox.service';
 
@@ -18,7 +17,7 @@ export interface DeskActionRequest {
 }
 
 /**
- * The frame every front-desk portal action runs in: one transaction, the patient's row locked
+ * The frame every front-desk portal action runs in: one transaction, the patient's row held
  * first (so actions on one patient queue behind each other), Idempotency-Key replay, and a nudge
  * to the outbox once the transaction has committed.
  */
@@ -31,7 +30,7 @@ export class PatientDeskActionRunner {
     private readonly outbox: OutboxService,
   ) {}
 
-  async run<T>(request: DeskActionRequest, work: (manager: EntityManager, locked: LockedPatient) => Promise<T>): Promise<T> {
+  async run<T>(request: DeskActionRequest, work: (manager: EntityManager, held: HeldPatient) => Promise<T>): Promise<T> {
     if (!isRecordId(request.patientId)) throw DomainException.notFound('patient');
     const practiceId = this.tenant.practiceId;
     const key: IdempotencyRequest | null = request.idempotencyKey
@@ -44,13 +43,13 @@ export class PatientDeskActionRunner {
       : null;
     try {
       const result = await this.uow.run(async (manager) => {
-        const locked = await lockPatient(Sql.on(manager), practiceId, request.patientId);
-        if (!locked) throw DomainException.notFound('patient');
+        const held = await PatientsRepository.on(manager).holdForDeskAction(practiceId, request.patientId);
+        if (!held) throw DomainException.notFound('patient');
         if (key) {
           const replayed = await this.idempotency.replay<T>(manager, key);
           if (replayed !== null) return { replayed: true, value: replayed };
         }
-        const value = await work(manager, locked);
+        const value = await work(manager, held);
         if (key) await this.idempotency.remember(manager, key, 201, value);
         return { replayed: false, value };
       });

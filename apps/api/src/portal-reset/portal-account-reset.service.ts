@@ -6,10 +6,11 @@ import { DomainException } from '../common/domain.exception';
 import { iso, maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
-import { loadChartChecksum } from '../patients/chart-checksum';
 import { derivePortalStatus } from '../patients/portal-status';
-import { Sql } from '../database/sql';
-import { LockedPatient } from '../patients/locked-patient';
+import { HeldPatient, PatientsRepository } from '../patients/patients.repository';
+import { PasswordResetRequestsRepository } from '../password-resets/password-reset-requests.repository';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
+import { PortalSessionsRepository } from '../portal-accounts/portal-sessions.repository';
 import { PortalAccess } from '../oidc/portal-access.service';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 import { PortalResetDto } from './portal-reset.dto';
@@ -37,44 +38,34 @@ export class PortalAccountResetService {
       throw DomainException.validation({ note: 'Add a note: it is required when you choose "other".' });
     }
     const body = { reason: dto.reason, identityVerification: dto.identityVerification, note };
-    return this.runner.run({ patientId, scope: 'portal-reset', body, idempotencyKey }, (manager, locked) =>
-      this.resetLocked(manager, locked, body),
-    );
+    return this.runner.run({ patientId, scope: 'portal-reset', body, idempotencyKey }, (manager, held) => this.resetHeld(manager, held, body));
   }
 
-  private async resetLocked(manager: EntityManager, locked: LockedPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
-    const { patient, openAccount: account } = locked;
+  private async resetHeld(manager: EntityManager, held: HeldPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
+    const { patient, openAccount: account } = held;
     if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
     if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL);
-    const sql = Sql.on(manager);
+    const patients = PatientsRepository.on(manager);
     const now = new Date();
-    const at = sql.timestamp(now);
-    const chartChecksumBefore = await loadChartChecksum(manager, patient, { rereadPatient: false });
+    const chartChecksumBefore = await patients.chartChecksum(patient, { rereadPatient: false });
 
     let revokedSessions = 0;
     if (account) {
-      await sql.execute(
-        `UPDATE portal_accounts SET status = 'closed', openMarker = NULL, closeReason = 'reset', closedAt = ?,
-           passwordHash = NULL, securityQuestion = NULL, securityAnswerHash = NULL, updatedAt = ? WHERE id = ?`,
-        [at, at, account.id],
-      );
-      revokedSessions = await sql.execute('UPDATE portal_sessions SET revokedAt = ? WHERE portalAccountId = ? AND revokedAt IS NULL', [at, account.id]);
+      await PortalAccountsRepository.on(manager).closeForReset(account.id, now);
+      revokedSessions = await PortalSessionsRepository.on(manager).endAllOfAccount(account.id, now);
       // Signed out of every portal app too, each told by back-channel logout.
       await this.access.end(manager, account, 'reset', { portalSessionsAlreadyEnded: revokedSessions });
     }
     // Counted under the patient's lock, so a statement that would change nothing is not sent.
-    const revokedPasswordResets = locked.pendingPasswordResets
-      ? await sql.execute(
-          "UPDATE password_reset_requests SET status = 'revoked', revokedAt = ? WHERE patientId = ? AND practiceId = ? AND status = 'pending'",
-          [at, patient.id, patient.practiceId],
-        )
+    const revokedPasswordResets = held.pendingPasswordResets
+      ? await PasswordResetRequestsRepository.on(manager).revokePendingOfPatient(patient.practiceId, patient.id, now)
       : 0;
 
-    const issued = await this.issuer.issue(manager, locked, RequestContext.staff().id, now);
+    const issued = await this.issuer.issue(manager, held, RequestContext.staff().id, now);
     const hadUsableInvitation = issued.revoked.some((row) => row.expiresAt.getTime() > now.getTime());
     const previousStatus: PortalStatus = derivePortalStatus(account?.status, hadUsableInvitation);
 
-    const chartChecksumAfter = await loadChartChecksum(manager, patient);
+    const chartChecksumAfter = await patients.chartChecksum(patient);
     if (chartChecksumAfter !== chartChecksumBefore) {
       throw new DomainException('integrity', `Chart checksum changed during the reset of patient ${patient.id}; rolled back.`);
     }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
-import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 
 /** Lifts a lock (too many failed sign-ins or recovery attempts) once staff have spoken to the patient. */
@@ -16,11 +16,7 @@ export class PortalAccountUnlockService {
     await this.runner.run({ patientId, scope: 'portal-unlock', body: {}, idempotencyKey: null }, async (manager, { patient, openAccount: account }) => {
       if (!account) throw new DomainException('conflict', 'This patient has no portal account to unlock.');
       if (account.status !== 'locked') throw new DomainException('conflict', 'This portal account is not locked.');
-      await manager.update(
-        PortalAccount,
-        { id: account.id },
-        { status: 'active', lockReason: null, lockedAt: null, failedLoginCount: 0, updatedAt: new Date() },
-      );
+      await PortalAccountsRepository.on(manager).unlock(account.id, new Date());
       await this.audit.append(manager, patient.practiceId, {
         action: 'portal.unlocked',
         patientId: patient.id,

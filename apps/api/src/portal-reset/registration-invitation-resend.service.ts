@@ -24,8 +24,8 @@ export class RegistrationInvitationResendService {
   ) {}
 
   resend(patientId: string, idempotencyKey: string | null): Promise<IssuedInvitation> {
-    return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, locked) => {
-      const { patient, openAccount: account } = locked;
+    return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, held) => {
+      const { patient, openAccount: account } = held;
       if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
       if (account?.status === 'active') {
         throw new DomainException('conflict', 'This patient already has an active portal account. Use Reset portal account if they cannot sign in.');
@@ -36,7 +36,7 @@ export class RegistrationInvitationResendService {
       if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL_FOR_INVITATION);
 
       const hadInvitation = await manager.exists(RegistrationInvitation, { where: { patientId: patient.id, practiceId: patient.practiceId } });
-      const issued = await this.issuer.issue(manager, locked, RequestContext.staff().id);
+      const issued = await this.issuer.issue(manager, held, RequestContext.staff().id);
       const sentTo = maskEmail(patient.email);
       await this.audit.append(manager, patient.practiceId, {
         action: hadInvitation ? 'invitation.resent' : 'invitation.created',

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
 import { UnitOfWork } from '../database/unit-of-work';
-import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { OutboxService } from '../outbox/outbox.service';
 import { ACCOUNT_READY_EMAIL } from './registration-messages';
 import { PasswordHasher, normaliseSecurityAnswer } from '../passwords/password-hasher.service';
@@ -15,6 +14,7 @@ import { usernameProblem } from '../portal-accounts/username';
 import { patientActor } from '../patient-pages/patient-actor';
 import { FieldErrors, collect, newPasswordProblems } from '../patient-pages/patient-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
+import { RegistrationInvitationsRepository } from '../invitations/registration-invitations.repository';
 
 export interface AccountAnswer {
   username: string;
@@ -85,11 +85,7 @@ export class AccountRegistrationService {
             securityAnswerHash,
           });
           const now = new Date();
-          await manager.update(
-            RegistrationInvitation,
-            { id: invitation.id },
-            { status: 'used', usedAt: now, pendingMarker: null, portalAccountId: account.id },
-          );
+          await RegistrationInvitationsRepository.on(manager).markUsed(invitation.id, account.id, now);
           await this.outbox.enqueue(manager, {
             practiceId: invitation.practiceId,
             patientId: patient.id,

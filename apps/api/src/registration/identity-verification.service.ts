@@ -22,6 +22,7 @@ import { CodeChannel, CodePage, MAX_FAILED_ATTEMPTS } from '../patient-pages/sec
 import { pinProblem } from './registration-form';
 import { LinkProblem, OpenLink, RegistrationLinks } from './registration-links.service';
 import { REGISTRATION_SECURITY_CODE } from './registration-messages';
+import { RegistrationInvitationsRepository } from '../invitations/registration-invitations.repository';
 
 export interface PinAnswer {
   dateOfBirth: string;
@@ -135,11 +136,7 @@ export class IdentityVerificationService {
     const { invitation, patient, practice } = link;
     const failedAttempts = invitation.failedAttempts + 1;
     const locks = failedAttempts >= MAX_FAILED_ATTEMPTS;
-    await manager.update(
-      RegistrationInvitation,
-      { id: invitation.id },
-      locks ? { failedAttempts, status: 'locked', pendingMarker: null, lockedAt: new Date() } : { failedAttempts },
-    );
+    await RegistrationInvitationsRepository.on(manager).recordFailedAttempt(invitation.id, failedAttempts, locks, new Date());
     const details = { invitationId: invitation.id, failedAttempts };
     await this.audit.append(manager, invitation.practiceId, { action: 'invitation.verify_failed', patientId: patient.id, reason, details }, unverifiedVisitor());
     if (!locks) return { kind: 'rejected', errors };
@@ -150,7 +147,7 @@ export class IdentityVerificationService {
   private async markVerified(manager: EntityManager, link: OpenLink, method: 'pin' | 'code'): Promise<VerifyOutcome> {
     const { invitation, patient } = link;
     const verifiedAt = new Date();
-    await manager.update(RegistrationInvitation, { id: invitation.id }, { verifiedAt, verifiedBy: method });
+    await RegistrationInvitationsRepository.on(manager).markVerified(invitation.id, verifiedAt, method);
     await this.audit.append(
       manager,
       invitation.practiceId,

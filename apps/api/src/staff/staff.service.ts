@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Brackets, EntityManager } from 'typeorm';
 import { STAFF_ROLES, type StaffMemberView, type StaffRole } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
-import { StaffSession } from '../auth/staff-session.entity';
+import { StaffSessionsRepository } from '../auth/staff-sessions.repository';
+import { StaffUsersRepository } from './staff-users.repository';
 import { DomainException } from '../common/domain.exception';
 import { LIKE_ESCAPE, ListQuery, escapeLike, filterIds, filterString } from '../common/list-query';
 import { iso } from '../common/masking';
@@ -145,7 +146,7 @@ export class StaffService {
     };
     try {
       await this.uow.run(async (manager) => {
-        await manager.insert(StaffUser, user);
+        await StaffUsersRepository.on(manager).insert(user);
         await this.audit.append(manager, practiceId, { action: 'staff.created', details: { staffUserId: user.id, email, role: user.role } });
       });
     } catch (error) {
@@ -208,17 +209,11 @@ export class StaffService {
       if (wasAdmin && !staysAdmin) await this.assertAnotherActiveAdmin(manager, user, patch.active === false ? 'active' : 'role');
 
       const now = new Date();
-      await manager.update(StaffUser, { id: user.id }, { ...patch, updatedAt: now });
+      await StaffUsersRepository.on(manager).update(user.id, { ...patch, updatedAt: now });
       if (patch.active === false || patch.passwordHash) {
         // Deactivation and a new password both end the sessions already open with the old
         // state; an admin changing their own password keeps the session they are using.
-        const revoke = manager
-          .createQueryBuilder()
-          .update(StaffSession)
-          .set({ revokedAt: now })
-          .where('staffUserId = :staffUserId AND revokedAt IS NULL', { staffUserId: user.id });
-        if (user.id === actor.id) revoke.andWhere('id <> :sessionId', { sessionId: actor.sessionId });
-        await revoke.execute();
+        await StaffSessionsRepository.on(manager).endAllOfUser(user.id, now, user.id === actor.id ? actor.sessionId : undefined);
       }
       await this.audit.append(manager, user.practiceId, { action: 'staff.updated', details: { staffUserId: user.id, changes } });
       return { ...user, ...patch, updatedAt: now };
