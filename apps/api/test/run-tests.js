@@ -3,6 +3,9 @@
  * The API's test command. It looks for the real parts the suite needs (MySQL/MariaDB, Chromium),
  * says plainly what is missing, and skips those parts on a laptop; under CI=true anything
  * missing is a failure, never a skip. Then it runs every compiled *.spec.js with node's test runner.
+ *
+ * The fast tier (test/unit: pure functions, no database, no browser) runs first and stops the
+ * run if it fails. `--unit` runs only that tier and probes nothing, so it needs no MySQL.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -34,7 +37,40 @@ function specFiles(dir) {
   });
 }
 
+function runSpecs(root, files, env) {
+  const result = spawnSync(
+    process.execPath,
+    ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY || 2}`, '--test-timeout=600000', ...files],
+    { stdio: 'inherit', env, cwd: root },
+  );
+  return result.status ?? 1;
+}
+
 (async () => {
+  const root = join(__dirname, '..');
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const filter = args.filter((arg) => arg !== '--unit');
+  const matches = (file) => filter.length === 0 || filter.some((f) => file.includes(f));
+  const compiled = join(root, 'dist', 'test');
+  const unitDir = join(compiled, 'unit');
+  const unitFiles = specFiles(unitDir).filter(matches).sort();
+  const otherFiles = unitOnly ? [] : specFiles(compiled).filter((file) => !file.startsWith(unitDir + '/')).filter(matches).sort();
+  if (unitFiles.length + otherFiles.length === 0) {
+    console.error('No compiled test files found under apps/api/dist/test. Run "npm run build" first.');
+    process.exit(1);
+  }
+
+  if (unitFiles.length) {
+    console.log(`Fast tier: ${unitFiles.length} unit test files (no database)`);
+    const status = runSpecs(root, unitFiles, { ...process.env, NODE_ENV: 'test', RESETDESK_SKIP_MYSQL: 'unit tier', RESETDESK_SKIP_BROWSER: 'unit tier' });
+    if (status !== 0) {
+      console.error('The fast tier failed; the database and browser tests were not run.');
+      process.exit(status);
+    }
+  }
+  if (!otherFiles.length) process.exit(0);
+
   const env = { ...process.env, NODE_ENV: 'test', TEST_MYSQL_URL: mysqlUrl };
   const missing = [];
 
@@ -59,20 +95,6 @@ function specFiles(dir) {
     }
   }
 
-  const root = join(__dirname, '..');
-  const filter = process.argv.slice(2);
-  const files = specFiles(join(root, 'dist', 'test'))
-    .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
-    .sort();
-  if (files.length === 0) {
-    console.error('No compiled test files found under apps/api/dist/test. Run "npm run build" first.');
-    process.exit(1);
-  }
-  console.log(`Running ${files.length} test files: ${files.map((f) => relative(root, f)).join(', ')}`);
-  const result = spawnSync(
-    process.execPath,
-    ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY || 2}`, '--test-timeout=600000', ...files],
-    { stdio: 'inherit', env, cwd: root },
-  );
-  process.exit(result.status ?? 1);
+  console.log(`Running ${otherFiles.length} test files: ${otherFiles.map((f) => relative(root, f)).join(', ')}`);
+  process.exit(runSpecs(root, otherFiles, env));
 })();
