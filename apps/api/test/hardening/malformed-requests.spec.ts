@@ -19,7 +19,7 @@ function postRaw(t: TestApp, path: string, headers: Record<string, string>, body
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = null;
+        let parsed: unknown;
         try {
           parsed = JSON.parse(text);
         } catch {
