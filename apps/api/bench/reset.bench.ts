@@ -5,7 +5,7 @@
  * against the same transaction hand-written with mysql2 (the floor), and prints throughput,
  * latency percentiles and the ratio. In between, the floor behind a bare node:http server shows
  * what HTTP alone costs on this machine: the ceiling any API's ratio can reach.
- * Targets: >= 300 resets/s, p95 < 50 ms, >= 0.6 of the floor.
+ * Check: API resets/s ÷ floor resets/s >= 0.6 (a ratio, so it compares across machines).
  */
 import 'reflect-metadata';
 import { ChildProcess, fork, spawn } from 'node:child_process';
@@ -176,7 +176,6 @@ async function main(): Promise<void> {
     const apiSeconds = apiRun.wallSeconds;
     const apiCpuPerReset = apiCpu === null ? null : (processCpuMs(server.child.pid)! - apiCpu) / RESETS;
     const apiLockWait = (await rowLockWaits(admin)).since(apiLocks);
-    let started: number;
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');
     server = null;
@@ -186,7 +185,7 @@ async function main(): Promise<void> {
     const pool = createFloorPool(databaseUrl, CONCURRENCY);
     await runPool(targets.slice(0, 100), CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
     const floorLocks = await rowLockWaits(admin);
-    started = performance.now();
+    const started = performance.now();
     const floorLatencies = await runPool(targets, CONCURRENCY, (id) => floorReset(pool, practiceId, staffId, id));
     const floorSeconds = (performance.now() - started) / 1000;
     const floorLockWait = (await rowLockWaits(admin)).since(floorLocks);
@@ -211,9 +210,7 @@ async function main(): Promise<void> {
     console.log(`failed requests: ${failures}`);
     for (const sample of failureSamples) console.log(`  ${sample}`);
     console.log(`ratio API/floor: ${ratio.toFixed(2)}`);
-    console.log(`target >= 300 resets/s: ${api.rate >= 300 ? 'PASS' : 'MISS'} (${api.rate.toFixed(0)})`);
-    console.log(`target p95 < 50 ms:     ${api.p95 < 50 ? 'PASS' : 'MISS'} (${api.p95.toFixed(1)} ms)`);
-    console.log(`target ratio >= 0.6:    ${ratio >= 0.6 ? 'PASS' : 'MISS'} (${ratio.toFixed(2)})`);
+    console.log(`check API ÷ floor >= 0.6: ${ratio >= 0.6 ? 'PASS' : 'MISS'} (${ratio.toFixed(2)})`);
   } finally {
     server?.child.kill('SIGTERM');
     if (!args.includes('--keep')) await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
