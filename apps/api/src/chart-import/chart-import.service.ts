@@ -342,7 +342,10 @@ class ImportRun {
     const seen = new Set<string>();
     const now: PendingPatient[] = [];
     const later: PendingPatient[] = [];
-    for (const item of batch) (seen.has(item.value.fhirId) ? later : now).push(item), seen.add(item.value.fhirId);
+    for (const item of batch) {
+      (seen.has(item.value.fhirId) ? later : now).push(item);
+      seen.add(item.value.fhirId);
+    }
     await this.writePatients(now);
     if (later.length) {
       this.patients = later;
@@ -454,7 +457,10 @@ class ImportRun {
     const seen = new Set<string>();
     const batch: PendingEntry[] = [];
     const later: PendingEntry[] = [];
-    for (const item of this.entries) (seen.has(item.value.fhirKey) ? later : batch).push(item), seen.add(item.value.fhirKey);
+    for (const item of this.entries) {
+      (seen.has(item.value.fhirKey) ? later : batch).push(item);
+      seen.add(item.value.fhirKey);
+    }
     this.entries = later;
     await this.writeEntries(batch);
     if (this.entries.length) await this.flushEntries();

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ChartImportRequest, ChartImportService } from '../../src/chart-import/chart-import.service';
 import { chartIdFor } from '../../src/chart-import/fhir-mapping';
 import { ImportInput } from '../../src/chart-import/fhir-sources';
-import { loadChartChecksum } from '../../src/patients/chart-checksum';
+import { PatientsRepository } from '../../src/patients/patients.repository';
 import { Patient } from '../../src/patients/patient.entity';
 import { MAPLE_GROVE_ID, RIVERSIDE_ID } from '../support/fixtures';
 import { MAPLE_DESK, StaffClient } from '../support/staff-client';
@@ -69,7 +69,7 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
   const checksums = async () => {
     const patients = await t.dataSource.getRepository(Patient).findBy({ practiceId: MAPLE_GROVE_ID });
     const map = new Map<string, string>();
-    for (const p of patients.filter((p) => p.fhirId?.startsWith('pat-'))) map.set(p.fhirId!, await loadChartChecksum(t.dataSource.manager, p));
+    for (const p of patients.filter((p) => p.fhirId?.startsWith('pat-'))) map.set(p.fhirId!, await PatientsRepository.on(t.dataSource.manager).chartChecksum(p));
     return map;
   };
 
