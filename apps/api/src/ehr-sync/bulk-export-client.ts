@@ -168,6 +168,12 @@ export class BulkExportClient {
         }
         finished = true;
       } catch (error) {
+        // Every declared byte arrived: a server that hung up afterwards (its keep-alive ran out
+        // while the importer was still busy with earlier lines) cut nothing.
+        if (!stalled && expected !== null && bytes === expected) {
+          finished = true;
+          return;
+        }
         const why = stalled ? `nothing arrived for ${Math.round(idleMs / 1000)} s` : describeNetworkError(error);
         throw new FhirSyncError('cut_off', `The download of ${name} was cut off after ${bytes}${expected !== null ? ` of ${expected}` : ''} bytes (${why})`);
       } finally {

@@ -40,6 +40,19 @@ export interface FhirRequest {
  * FhirSyncError. The deadline ends with the headers: the caller reads (or streams) the body.
  */
 export async function fhirFetch(url: string, request: FhirRequest): Promise<Response> {
+  try {
+    return await fetchOnce(url, request);
+  } catch (error) {
+    // A pooled keep-alive connection the server had already closed: one fresh try, for requests
+    // that change nothing (the token request is never replayed: its assertion's jti is single-use).
+    if (error instanceof FhirSyncError && error.failure === 'unreachable' && (request.method ?? 'GET') !== 'POST' && /reset|closed the connection/.test(error.message)) {
+      return fetchOnce(url, request);
+    }
+    throw error;
+  }
+}
+
+async function fetchOnce(url: string, request: FhirRequest): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), request.timeoutMs);
   try {
