@@ -14,6 +14,7 @@ import { AuditModule } from './audit/audit.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EhrSyncModule } from './ehr-sync/ehr-sync.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PortalResetModule } from './portal-reset/portal-reset.module';
 import { RegistrationModule } from './registration/registration.module';
 import { StaffModule } from './staff/staff.module';
@@ -53,6 +54,7 @@ export class AppModule {
         AuthModule,
         PatientsModule,
         OutboxModule,
+        NotificationsModule,
         PortalResetModule,
         RegistrationModule,
         AuditModule,

@@ -87,6 +87,7 @@ export const AUDIT_ACTIONS = [
   'password_reset.completed',
   'username.reminder_requested',
   'practice.settings_updated',
+  'patient.contact_changed',
   'audit.exported',
   'portal_app.created',
   'portal_app.updated',

@@ -109,6 +109,7 @@ export type AuditEventInput =
       details: { sentTo: string; outboxMessageId: string | null };
     }
   | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } }
+  | { action: 'patient.contact_changed'; patientId: string; details: { field: 'email' | 'phone'; from: string | null; to: string | null } }
   | { action: 'audit.exported'; details: { filter: Record<string, unknown> } }
   | { action: 'portal_app.created'; details: { portalAppId: string; name: string; clientId: string; confidential: boolean; redirectUris: string[]; backchannelLogoutUri: string | null } }
   | { action: 'portal_app.updated'; details: { portalAppId: string; clientId: string; changes: Record<string, { from: unknown; to: unknown }> } }

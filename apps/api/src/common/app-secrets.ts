@@ -78,9 +78,9 @@ export class AppSecrets {
     return /^\d{6}$/.test(pin) && safeEqualHex(pinHash, this.pinHash(pin));
   }
 
-  /** The 5-digit code sent by text or voice. */
+  /** The 6-digit code sent by text or voice (NIST SP 800-63B-4 §4.2.1.2 asks for at least six). */
   newCode(): { code: string; codeHash: string } {
-    const code = newNumericCode(5);
+    const code = newNumericCode(6);
     return { code, codeHash: this.codeHash(code) };
   }
 
@@ -89,7 +89,7 @@ export class AppSecrets {
   }
 
   codeMatches(codeHash: string, code: string): boolean {
-    return /^\d{5}$/.test(code) && safeEqualHex(codeHash, this.codeHash(code));
+    return /^\d{6}$/.test(code) && safeEqualHex(codeHash, this.codeHash(code));
   }
 
   /** Seals a secret for the outbox row that must deliver it; the dispatcher unseals and then erases it. */

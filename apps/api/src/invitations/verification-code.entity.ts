@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { MessageChannel } from '@resetdesk/contracts';
 import { hashColumn, idColumn, nullableTimestamp, timestampColumn } from '../database/columns';
 
-/** A 5-digit code sent by text or voice to the chart's phone, for a registration or a recovery. */
+/** A 6-digit code sent by text or voice to the chart's phone, for a registration or a recovery. */
 @Entity('verification_codes')
 @Index('IDX_verification_codes_subject', ['subjectType', 'subjectId', 'createdAt'])
 export class VerificationCode {

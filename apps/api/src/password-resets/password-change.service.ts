@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PortalAccess } from '../oidc/portal-access.service';
+import { SecurityNotices } from '../notifications/security-notices';
 import { IsNull, Not } from 'typeorm';
 import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -26,6 +27,7 @@ export type PasswordChangeOutcome = ResetLinkProblem | { kind: 'not_verified' } 
 @Injectable()
 export class PasswordChangeService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly uow: UnitOfWork,
     private readonly links: PasswordResetLinks,
     private readonly hasher: PasswordHasher,
@@ -76,7 +78,7 @@ export class PasswordChangeService {
       }))
         ? 'code'
         : 'security_question';
-      await this.audit.append(
+      const completed = await this.audit.append(
         manager,
         current.practiceId,
         {
@@ -94,6 +96,8 @@ export class PasswordChangeService {
         },
         patientActor(state.patient),
       );
+      // "Your password was changed" goes by email above; the phone hears of it by text.
+      await this.notices.notify(manager, completed, { phone: state.patient.phone });
       return { kind: 'changed' };
     });
     if (outcome.kind === 'changed') this.outbox.notifyCommitted();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PortalAccess } from '../oidc/portal-access.service';
+import { SecurityNotices } from '../notifications/security-notices';
 import { EntityManager } from 'typeorm';
 import { AuditEventInput } from '../audit/audit-events';
 import { AuditLogService } from '../audit/audit-log.service';
@@ -51,6 +52,7 @@ export function recoveryMethods(link: Pick<OpenResetLink, 'account' | 'patient' 
 @Injectable()
 export class RecoveryVerificationService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly uow: UnitOfWork,
     private readonly links: PasswordResetLinks,
     private readonly flow: CodeVerificationFlow,
@@ -146,13 +148,14 @@ export class RecoveryVerificationService {
     );
     if (!locks) return { kind: 'rejected', errors };
     await PortalAccountsRepository.on(manager).lock(account.id, RECOVERY_LOCK_REASON, now);
-    await this.audit.append(
+    const locked = await this.audit.append(
       manager,
       request.practiceId,
       { action: 'portal.locked', patientId: patient.id, reason: RECOVERY_LOCK_REASON, details: { portalAccountId: account.id, username: account.username } },
       actor,
     );
     await this.access.end(manager, account, 'lock', { actor });
+    await this.notices.notify(manager, locked);
     return { kind: 'locked', practice };
   }
 

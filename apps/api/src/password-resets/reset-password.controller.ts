@@ -68,7 +68,7 @@ export class ResetPasswordController {
   }
 
   @Post(':token/send-code')
-  @ApiOperation({ summary: 'Send a 5-digit code (valid 10 minutes) to the chart phone: phone (must match the chart), channel sms|voice' })
+  @ApiOperation({ summary: 'Send a 6-digit code (valid 10 minutes) to the chart phone: phone (must match the chart), channel sms|voice' })
   async sendCode(@Param('token') token: string, @Body() body: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
     const link = await this.openLink(token, request, response);
     if (!link) return;

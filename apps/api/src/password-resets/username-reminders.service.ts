@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../notifications/security-notices';
 import { MoreThan } from 'typeorm';
 import { AuditLogService } from '../audit/audit-log.service';
 import { maskEmail } from '../common/masking';
@@ -21,6 +22,7 @@ export const MAX_USERNAME_REMINDERS_PER_HOUR = 3;
 @Injectable()
 export class UsernameRemindersService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly uow: UnitOfWork,
     private readonly outbox: OutboxService,
     private readonly audit: AuditLogService,
@@ -58,7 +60,7 @@ export class UsernameRemindersService {
               toAddress: patient.email!,
               subjectId: patient.id,
             });
-        await this.audit.append(
+        const requested = await this.audit.append(
           manager,
           patient.practiceId,
           {
@@ -69,6 +71,8 @@ export class UsernameRemindersService {
           },
           patientActor(patient),
         );
+        // The reminder itself is the email; the phone is told it was asked for (never when throttled).
+        if (message) await this.notices.notify(manager, requested, { phone: patient.phone });
         if (message) sent++;
       }
       return sent;

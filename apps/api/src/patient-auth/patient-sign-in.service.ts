@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../notifications/security-notices';
 import { EntityManager } from 'typeorm';
 import { AuditLogService } from '../audit/audit-log.service';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -34,6 +35,7 @@ export type SignInOutcome =
 @Injectable()
 export class PatientSignInService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly uow: UnitOfWork,
     private readonly hasher: PasswordHasher,
     private readonly sessions: PatientSessions,
@@ -119,13 +121,14 @@ export class PatientSignInService {
       actor,
     );
     if (locks) {
-      await this.audit.append(
+      const locked = await this.audit.append(
         manager,
         account.practiceId,
         { action: 'portal.locked', patientId: patient.id, reason: 'too_many_login_failures', details: { portalAccountId: account.id, username: account.username } },
         actor,
       );
       await this.access.end(manager, account, 'lock', { actor });
+      await this.notices.notify(manager, locked);
     }
     return { kind: 'invalid' };
   }

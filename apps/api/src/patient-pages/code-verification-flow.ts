@@ -24,7 +24,7 @@ export interface CodeLink<Open extends { kind: 'open' }, Problem extends { kind:
 }
 
 /**
- * Send, send again and check a 5-digit code for a patient link. Every step judges the link with
+ * Send, send again and check a 6-digit code for a patient link. Every step judges the link with
  * its rows locked, so parallel requests cannot slip past the throttles or the failure limit, and
  * wakes the outbox once a code is committed to it.
  */

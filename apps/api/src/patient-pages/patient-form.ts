@@ -69,8 +69,8 @@ export function channelProblem(raw: string): string | null {
 
 export function codeProblem(raw: string): string | null {
   const code = raw.trim();
-  if (!code) return 'Enter the 5-digit security code we sent you.';
-  return /^\d{5}$/.test(code) ? null : 'The security code is 5 digits, for example 01234.';
+  if (!code) return 'Enter the 6-digit security code we sent you.';
+  return /^\d{6}$/.test(code) ? null : 'The security code is 6 digits, for example 012345.';
 }
 
 /** The password and its confirmation, checked against the policy with the person's own details. */

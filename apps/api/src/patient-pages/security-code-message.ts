@@ -7,7 +7,7 @@ import type { OutboxMessage } from '../outbox/outbox-message.entity';
 
 /** Security codes sent by text or voice are valid this long (the pages that check them use the same). */
 export const SECURITY_CODE_TTL_MINUTES = 10;
-export const PREVIEW_CODE = '•••••';
+export const PREVIEW_CODE = '••••••';
 
 /**
  * The text or call carrying a security code, for a link of any feature: `assertLinkDeliverable`

@@ -41,7 +41,7 @@ export interface CodePage {
 export type CodeCheck = 'match' | 'mismatch' | 'expired';
 
 /**
- * The 5-digit codes sent by text or voice, for registration and for password recovery alike:
+ * The 6-digit codes sent by text or voice, for registration and for password recovery alike:
  * throttled per link (one a minute, five per link), stored only as keyed HMACs, carried to the
  * phone sealed in the outbox row, valid ten minutes and single use. Callers hold the link's row
  * lock, so the throttle and the single use cannot be raced.

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../notifications/security-notices';
 import { EntityManager } from 'typeorm';
 import type { PortalResetResult, PortalStatus } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
@@ -26,6 +27,7 @@ export const INACTIVE_CHART = 'This chart is inactive in the EHR; portal access 
 @Injectable()
 export class PortalAccountResetService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly runner: PatientDeskActionRunner,
     private readonly issuer: RegistrationInvitationIssuer,
     private readonly audit: AuditLogService,
@@ -92,6 +94,8 @@ export class PortalAccountResetService {
         contactChangedAt: iso(patient.contactChangedAt),
       },
     });
+    // A second message, apart from the registration email: it carries no link and goes to the phone too.
+    await this.notices.notify(manager, event);
 
     return {
       auditEventId: event.id,

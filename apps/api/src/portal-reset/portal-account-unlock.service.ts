@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../notifications/security-notices';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
 import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
@@ -8,6 +9,7 @@ import { PatientDeskActionRunner } from './patient-desk-action.runner';
 @Injectable()
 export class PortalAccountUnlockService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly runner: PatientDeskActionRunner,
     private readonly audit: AuditLogService,
   ) {}
@@ -17,11 +19,12 @@ export class PortalAccountUnlockService {
       if (!account) throw new DomainException('conflict', 'This patient has no portal account to unlock.');
       if (account.status !== 'locked') throw new DomainException('conflict', 'This portal account is not locked.');
       await PortalAccountsRepository.on(manager).unlock(account.id, new Date());
-      await this.audit.append(manager, patient.practiceId, {
+      const event = await this.audit.append(manager, patient.practiceId, {
         action: 'portal.unlocked',
         patientId: patient.id,
         details: { portalAccountId: account.id, username: account.username, lockReason: account.lockReason },
       });
+      await this.notices.notify(manager, event);
     });
   }
 }

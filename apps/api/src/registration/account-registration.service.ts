@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { SecurityNotices } from '../notifications/security-notices';
 import { AuditLogService } from '../audit/audit-log.service';
 import { DomainException } from '../common/domain.exception';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -37,6 +38,7 @@ export type AccountOutcome =
 @Injectable()
 export class AccountRegistrationService {
   constructor(
+    private readonly notices: SecurityNotices,
     private readonly uow: UnitOfWork,
     private readonly links: RegistrationLinks,
     private readonly accounts: PortalAccountsService,
@@ -94,7 +96,7 @@ export class AccountRegistrationService {
             toAddress: patient.email ?? state.invitation.sentTo,
             subjectId: account.id,
           });
-          await this.audit.append(
+          const registered = await this.audit.append(
             manager,
             invitation.practiceId,
             {
@@ -109,6 +111,8 @@ export class AccountRegistrationService {
             },
             patientActor(patient),
           );
+          // The "account ready" email above is the email notice; the phone hears of it by text.
+          await this.notices.notify(manager, registered, { phone: patient.phone });
           return { kind: 'created', account };
         }),
       );

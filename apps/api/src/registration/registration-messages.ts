@@ -49,8 +49,11 @@ export class RegistrationMessages implements OnModuleInit {
           const invitation = await loadSubject(manager, RegistrationInvitation, message, 'invitation');
           if (mode === 'deliver') await assertInvitationDeliverable(manager, invitation);
           const greeting = await loadGreeting(manager, message.practiceId, invitation.patientId);
+          // After a reset the patient had an account, now retired; a first invitation must not say so.
+          const hadAccount = await manager.exists(PortalAccount, { where: { patientId: invitation.patientId, practiceId: message.practiceId } });
           return {
             ...greeting.data,
+            hadAccount,
             link: linkWithToken(publicUrl, 'register', secret),
             expiresAt: formatDateTimeInZone(invitation.expiresAt, greeting.practice.timeZone),
           };

@@ -57,7 +57,7 @@ export class RegistrationController {
   }
 
   @Post(':token/check-code')
-  @ApiOperation({ summary: 'Check the 5-digit security code sent by text or voice' })
+  @ApiOperation({ summary: 'Check the 6-digit security code sent by text or voice' })
   async checkCode(@Param('token') token: string, @Body() body: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
     const link = await this.openLink(token, request, response);
     if (!link) return;

@@ -143,10 +143,10 @@ describe('dev mailbox and SMS webhook (no SMTP_URL)', { skip: mysqlSkip }, () =>
     });
 
     it('are posted to SMS_WEBHOOK_URL as {to, channel, body}', async () => {
-      const message = await enqueueSecurityCode(t, issued, 'sms', phone, '04271');
+      const message = await enqueueSecurityCode(t, issued, 'sms', phone, '042713');
       assert.equal(await dispatcher.runOnce(), 1);
       const last = gateway.received.at(-1)!;
-      assert.deepEqual(last.body, { to: phone, channel: 'sms', body: 'Your Maple Grove Family Medicine security code is 04271. It expires in 10 minutes.' });
+      assert.deepEqual(last.body, { to: phone, channel: 'sms', body: 'Your Maple Grove Family Medicine security code is 042713. It expires in 10 minutes.' });
       assert.equal(last.headers['content-type'], 'application/json');
       assert.equal(last.headers['idempotency-key'], message.id);
       const row = await outboxRow(t, message.id);
@@ -157,11 +157,11 @@ describe('dev mailbox and SMS webhook (no SMTP_URL)', { skip: mysqlSkip }, () =>
     });
 
     it('read the code digit by digit for voice', async () => {
-      await enqueueSecurityCode(t, issued, 'voice', phone, '90210');
+      await enqueueSecurityCode(t, issued, 'voice', phone, '902105');
       assert.equal(await dispatcher.runOnce(), 1);
       const body = gateway.received.at(-1)!.body as { channel: string; body: string };
       assert.equal(body.channel, 'voice');
-      assert.match(body.body, /^Your Maple Grove Family Medicine security code is 9 0 2 1 0\. .*It expires in 10 minutes\.$/);
+      assert.match(body.body, /^Your Maple Grove Family Medicine security code is 9 0 2 1 0 5\. .*It expires in 10 minutes\.$/);
     });
 
     it('are retried when the gateway answers an error, without the code in the stored error', async () => {

@@ -146,7 +146,7 @@ describe('admin email API', { skip: mysqlSkip }, () => {
     assert.equal(response.status, 200);
     assert.equal(response.body.subject, null);
     assert.equal(response.body.html, null);
-    assert.equal(response.body.text, 'Your Maple Grove Family Medicine security code is •••••. It expires in 10 minutes.');
+    assert.equal(response.body.text, 'Your Maple Grove Family Medicine security code is ••••••. It expires in 10 minutes.');
     assert.ok(!response.body.text.includes('31415'));
   });
 

@@ -133,7 +133,7 @@ describe('patient sign-in and recovery pages in a browser', { skip: browserSkip 
     await page.getByLabel('Security code').waitFor();
     await audit('security code: code');
     for (let i = 0; i < 4; i++) {
-      await page.getByLabel('Security code').fill(String(10_000 + i));
+      await page.getByLabel('Security code').fill(String(100_000 + i));
       await page.getByRole('button', { name: 'Check' }).click();
       await page.getByRole('heading', { level: 1 }).waitFor();
     }

@@ -28,10 +28,10 @@ function typedLocally(e164: string): string {
 }
 
 function anotherCode(code: string): string {
-  return String((Number(code) + 1) % 100_000).padStart(5, '0');
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 }
 
-/** The reset link's other method: a 5-digit code texted or phoned to the chart's number. */
+/** The reset link's other method: a 6-digit code texted or phoned to the chart's number. */
 describe('password reset with a security code sent by text or voice', { skip: mysqlSkip }, () => {
   let t: TestApp;
   let people: PortalPatient[];
@@ -75,7 +75,7 @@ describe('password reset with a security code sent by text or voice', { skip: my
     assert.equal(message!.channel, 'sms');
     assert.equal(message!.toAddress, patient.phone, 'to the chart’s number');
     const code = t.app.get(AppSecrets).unsealFromOutbox(message!.sealedSecret!);
-    assert.match(code, /^\d{5}$/);
+    assert.match(code, /^\d{6}$/);
     const [stored] = await codesOf(request.id);
     assert.equal(stored!.codeHash, t.app.get(AppSecrets).codeHash(code), 'stored only as its keyed hash');
     const lifetime = new Date(stored!.expiresAt).getTime() - new Date(stored!.createdAt).getTime();

@@ -77,7 +77,7 @@ describe('registration link: verifying with a security code sent by text or voic
     assert.equal((await messagesOf(link.invitationId)).length, 0);
   });
 
-  it('sends a 5-digit code to the chart’s phone through the outbox, sealed, valid for 10 minutes', async () => {
+  it('sends a 6-digit code to the chart’s phone through the outbox, sealed, valid for 10 minutes', async () => {
     const link = await issueInvitation(t, nextPatient());
     const browser = await opened(link);
     const started = Date.now();
@@ -104,7 +104,7 @@ describe('registration link: verifying with a security code sent by text or voic
     assert.equal(message.status, 'queued');
     assert.match(message.sealedSecret!, /^v1\./);
     const code = secrets.unsealFromOutbox(message.sealedSecret!);
-    assert.match(code, /^\d{5}$/);
+    assert.match(code, /^\d{6}$/);
     assert.ok(!message.sealedSecret!.includes(code));
 
     const [stored] = await codesOf(link.invitationId);
@@ -161,7 +161,7 @@ describe('registration link: verifying with a security code sent by text or voic
     const browser = await opened(link);
     await sendCode(browser, link);
     const code = await deliveredCode(link.invitationId);
-    const wrong = String((Number(code) + 1) % 100_000).padStart(5, '0');
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
     const refused = await browser.post(`/register/${link.token}/check-code`, { code: wrong });
     assert.equal(refused.status, 422);

@@ -269,7 +269,7 @@ describe('registration link: opening it and verifying with date of birth and PIN
       }
     }
     for (const path of ['check-code', 'resend-code', 'account']) {
-      const page = await browser.post(`/register/${link.token}/${path}`, { code: '12345' }, { csrf: false });
+      const page = await browser.post(`/register/${link.token}/${path}`, { code: '123456' }, { csrf: false });
       assert.equal(page.status, 403, path);
     }
 

@@ -117,6 +117,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'password_reset.completed': 'Patient reset their password',
   'username.reminder_requested': 'Username reminder requested',
   'practice.settings_updated': 'Practice settings changed',
+  'patient.contact_changed': 'Chart email or phone changed',
   'audit.exported': 'Audit log exported',
   'portal_app.created': 'Portal app added',
   'portal_app.updated': 'Portal app changed',
