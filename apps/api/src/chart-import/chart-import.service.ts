@@ -229,12 +229,8 @@ class ImportRun {
     let error: string | null = null;
     try {
       this.importId = await open();
-      if (this.importId && this.request.importId) {
-        await this.uow.run(async (manager) => {
-          await this.repository.resetCounts(manager, this.importId!);
-          await this.repository.markRunning(manager, this.importId!, new Date(), null);
-        });
-      }
+      // A job run again after a restart starts from zero: its writes are upserts, its counts are not.
+      if (this.importId && this.request.importId) await this.uow.run((manager) => this.repository.resetCounts(manager, this.importId!));
       await this.readInputs();
       await this.flushPatients();
       await this.closeSpool();

@@ -20,7 +20,14 @@ const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function requestBodyParsers(): RequestHandler[] {
   const json = express.json({ limit: BODY_LIMIT, verify: refuseDeepJson });
   const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 200 });
-  return [checkEnvelope, translating(json), translating(form)];
+  return [checkEnvelope, translating(json), translating(form)].map(notForStreamedUploads);
+}
+
+/** Routes that read their own (large) body as a stream: a chart import's file goes to disk unparsed. */
+export const STREAMED_UPLOAD_PATHS = new Set(['/api/imports']);
+
+function notForStreamedUploads(handler: RequestHandler): RequestHandler {
+  return (request, response, next) => (request.method === 'POST' && STREAMED_UPLOAD_PATHS.has(request.path) ? next() : handler(request, response, next));
 }
 
 function checkEnvelope(request: Request, _response: Response, next: NextFunction): void {
