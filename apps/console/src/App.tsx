@@ -1,6 +1,7 @@
 import { lazy } from 'react';
 import { QueryClient } from '@tanstack/react-query';
-import { Admin, Resource } from 'react-admin';
+import { Route } from 'react-router-dom';
+import { Admin, CustomRoutes, Resource } from 'react-admin';
 
 import auditEvents from './audit-events';
 import devMailbox from './dev-mailbox';
@@ -19,6 +20,7 @@ import staff from './staff';
 import { theme } from './theme';
 
 const Dashboard = lazy(() => import('./dashboard/Dashboard'));
+const TwoStepPage = lazy(() => import('./two-step/TwoStepPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -55,5 +57,8 @@ export const App = () => (
     <Resource name="portal-apps" {...portalApps} options={{ label: 'Portal apps' }} />
     <Resource name="practice-settings" {...practiceSettings} options={{ label: 'Practice settings' }} />
     <Resource name="dev-mailbox" {...devMailbox} options={{ label: 'Dev mailbox' }} />
+    <CustomRoutes>
+      <Route path="/two-step" element={<TwoStepPage />} />
+    </CustomRoutes>
   </Admin>
 );

@@ -24,7 +24,8 @@ export type SecretPurpose =
   | 'staff-mfa-csrf'
   | 'staff-totp-secret'
   | 'staff-recovery-code'
-  | 'staff-sso-state';
+  | 'staff-sso-state'
+  | 'staff-webauthn-registration';
 
 /**
  * The one holder of APP_SECRET. Link tokens carry 256 bits, so a plain SHA-256 is enough to

@@ -1,4 +1,6 @@
 import { MfaActors } from './mfa-actor';
+import { PasskeyController } from './passkey.controller';
+import { PasskeyService } from './passkey.service';
 import { PendingSignIns } from './pending-sign-ins';
 import { StaffMfaAdminController, StaffMfaController } from './staff-mfa.controller';
 import { StaffMfaRepository } from './staff-mfa.repository';
@@ -8,5 +10,5 @@ import { StaffMfaService } from './staff-mfa.service';
  * Staff two-step sign-in and single sign-on live beside the password sign-in in AuthModule:
  * the password step starts a pending sign-in, and the second step opens the session.
  */
-export const STAFF_IDENTITY_PROVIDERS = [StaffMfaRepository, PendingSignIns, StaffMfaService, MfaActors];
-export const STAFF_IDENTITY_CONTROLLERS = [StaffMfaController, StaffMfaAdminController];
+export const STAFF_IDENTITY_PROVIDERS = [StaffMfaRepository, PendingSignIns, StaffMfaService, MfaActors, PasskeyService];
+export const STAFF_IDENTITY_CONTROLLERS = [StaffMfaController, StaffMfaAdminController, PasskeyController];

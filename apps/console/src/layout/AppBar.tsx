@@ -1,5 +1,5 @@
 import { Box, Typography } from '@mui/material';
-import { AppBar, TitlePortal, UserMenu } from 'react-admin';
+import { AppBar, Logout, MenuItemLink, TitlePortal, UserMenu } from 'react-admin';
 
 import { ROLE_LABELS, labelFor } from '../common/labels';
 import { useStaffUser } from '../common/useStaffUser';
@@ -10,7 +10,10 @@ export const RdAppBar = () => {
   return (
     // The menu button shows the user's name, so its accessible name must contain it too
     // (react-admin's default aria-label "Profile" hides the visible name from speech users).
-    <AppBar userMenu={<UserMenu label={user ? `${user.name}, account menu` : 'Account menu'} />}>
+    <AppBar userMenu={<UserMenu label={user ? `${user.name}, account menu` : 'Account menu'}>
+          <MenuItemLink to="/two-step" primaryText="Two-step sign-in" />
+          <Logout />
+        </UserMenu>}>
       <TitlePortal />
       {user && (
         <Box

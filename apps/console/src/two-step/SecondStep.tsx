@@ -15,7 +15,7 @@ type Mode = 'totp' | 'recovery_code';
  * one up first. `onSignedIn` runs once the API has opened the session.
  */
 export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequiredView; onSignedIn: (user: StaffUserView) => void; onCancel: () => void }) => {
-  const [mode, setMode] = useState<Mode>(pending.methods.includes('totp') ? 'totp' : 'recovery_code');
+  const [mode, setMode] = useState<Mode>(pending.methods.includes('totp') || !pending.methods.includes('recovery_code') ? 'totp' : 'recovery_code');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -48,6 +48,18 @@ export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequ
       setError(errorMessage(err));
       setBusy(false);
       // Five wrong codes end the pending sign-in: back to the password.
+      if (/Sign in again/.test(errorMessage(err))) setTimeout(onCancel, 0);
+    }
+  };
+
+  const usePasskey = async () => {
+    setError(null);
+    setBusy(true);
+    try {
+      onSignedIn(await mfaApi.passkey());
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
       if (/Sign in again/.test(errorMessage(err))) setTimeout(onCancel, 0);
     }
   };
@@ -86,6 +98,11 @@ export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequ
         </Button>
       </form>
       <Box sx={{ mt: 2, display: 'flex', flexDirection: 'column', gap: 1 }}>
+        {pending.methods.includes('webauthn') && (
+          <Button variant="outlined" disabled={busy} onClick={usePasskey}>
+            Use a passkey
+          </Button>
+        )}
         {mode === 'totp' && pending.methods.includes('recovery_code') && (
           <Link component="button" type="button" onClick={() => { setMode('recovery_code'); setCode(''); setError(null); }}>
             Use a recovery code
