@@ -1,11 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { Transporter } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { stableMessageId } from './message-id';
 import { DeliveryReceipt, OutgoingMessage } from './outgoing-message';
 
 /**
- * Email through the SMTP server in SMTP_URL. Timeouts keep one delivery well inside the
- * dispatcher's two-minute claim, so a hung server cannot make two dispatchers send one message.
+ * Email through the SMTP server in SMTP_URL. Timeouts bound one delivery; the dispatcher renews
+ * its claim while it lasts. Every attempt of a message carries the same Message-ID.
  */
 @Injectable()
 export class SmtpEmailTransport implements OnApplicationShutdown {
@@ -24,6 +25,7 @@ export class SmtpEmailTransport implements OnApplicationShutdown {
       subject: message.subject ?? '',
       text: message.text,
       html: message.html ?? undefined,
+      messageId: stableMessageId(message.outboxMessageId, this.config.publicUrl),
       headers: {
         'Auto-Submitted': 'auto-generated',
         'X-Auto-Response-Suppress': 'All',

@@ -20,9 +20,14 @@ import { retryDelayMs } from './retry-backoff';
 
 /** Messages claimed per round; each round's deliveries run side by side. */
 export const DISPATCH_BATCH_SIZE = 10;
-/** How long a claim holds a message; a sender that has not finished by then is presumed dead. */
-export const CLAIM_MS = 2 * 60_000;
-/** Upper bound for one delivery, well inside CLAIM_MS, so a live sender never loses its claim. */
+/**
+ * How long a claim holds a message without news from its sender; one not renewed by then is
+ * presumed dead and taken over. Short, so a crashed sender's messages go out again soon.
+ */
+export const CLAIM_MS = 30_000;
+/** A live sender renews its claim this often while it delivers, so a slow delivery keeps it. */
+export const HEARTBEAT_MS = 10_000;
+/** Upper bound for one delivery. */
 export const SEND_TIMEOUT_MS = 90_000;
 export const POLL_MS = 1_000;
 const MAX_IDLE_AFTER_ERRORS_MS = 30_000;
@@ -31,7 +36,7 @@ const ABANDONED = 'The previous delivery attempt did not finish (its sender stop
 
 interface Claim {
   message: OutboxMessage;
-  /** Our claim's expiry, also its fingerprint: outcomes are written only while it still matches. */
+  /** Our claim's expiry, also its fingerprint: outcomes are written only while it still matches. Moved on by each heartbeat. */
   claimedUntil: Date;
 }
 
@@ -52,6 +57,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private wake: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** CLAIM_MS and HEARTBEAT_MS; a test may shorten them to watch a claim being renewed. */
+  claimMs = CLAIM_MS;
+  heartbeatMs = HEARTBEAT_MS;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -171,7 +179,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   private claimDue(): Promise<{ claims: Claim[]; gaveUp: number }> {
     const now = new Date();
-    const claimedUntil = new Date(now.getTime() + CLAIM_MS);
+    const claimedUntil = new Date(now.getTime() + this.claimMs);
     return this.uow.run(async (manager) => {
       const messages = OutboxMessagesRepository.on(manager);
       const rows = await messages.due(this.uow, now, DISPATCH_BATCH_SIZE);
@@ -207,6 +215,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     let secret: string | null = null;
     let rendered: RenderedMessage;
     let receipt: DeliveryReceipt;
+    const stopHeartbeat = this.keepClaimed(claim);
     try {
       secret = message.sealedSecret ? this.unseal(message.sealedSecret) : null;
       rendered = await this.renderer.renderForDelivery(message, secret);
@@ -224,6 +233,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         `Delivery did not finish within ${SEND_TIMEOUT_MS / 1000} s`,
       );
     } catch (error) {
+      await stopHeartbeat();
       if (error instanceof MessageCancelled) {
         await this.recordOutcome(message, () => this.recordCancelled(claim, error));
         return;
@@ -231,7 +241,32 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       await this.recordOutcome(message, () => this.recordFailure(claim, error, secret));
       return;
     }
+    await stopHeartbeat();
     await this.recordOutcome(message, () => this.recordSent(claim, rendered.subject, receipt));
+  }
+
+  /**
+   * Renews the claim every heartbeatMs while the delivery runs; answers the function that stops
+   * renewing, once any renewal in flight has landed (the outcome is written against its expiry).
+   */
+  private keepClaimed(claim: Claim): () => Promise<void> {
+    let renewal: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      renewal = renewal.then(async () => {
+        const renewedUntil = new Date(Date.now() + this.claimMs);
+        try {
+          const renewed = await OutboxMessagesRepository.on(this.uow.dataSource.manager).renewClaim(claim.message.id, claim.claimedUntil, renewedUntil);
+          if (renewed) claim.claimedUntil = renewedUntil;
+        } catch (error) {
+          this.logger.warn(`Could not renew the claim on outbox message ${claim.message.id}: ${describeDeliveryError(error)}`);
+        }
+      });
+    }, this.heartbeatMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await renewal;
+    };
   }
 
   /**

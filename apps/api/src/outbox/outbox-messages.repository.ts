@@ -55,6 +55,11 @@ export class OutboxMessagesRepository {
     await this.manager.update(OutboxMessage, { id }, changes);
   }
 
+  /** Moves a live claim's expiry on; answers false when the claim is no longer ours. */
+  async renewClaim(id: string, claimedUntil: Date, renewedUntil: Date): Promise<boolean> {
+    return this.updateIfClaimed(id, claimedUntil, { claimedUntil: renewedUntil });
+  }
+
   /** Writes only while the claim identified by `claimedUntil` still holds; answers whether it did. */
   async updateIfClaimed(id: string, claimedUntil: Date, changes: Partial<OutboxMessage>): Promise<boolean> {
     const result = await this.manager

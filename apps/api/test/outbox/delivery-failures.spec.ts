@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { describeDeliveryError } from '../../src/mail/delivery-error';
-import { OutboxDispatcher } from '../../src/outbox/outbox-dispatcher';
+import { CLAIM_MS, HEARTBEAT_MS, OutboxDispatcher } from '../../src/outbox/outbox-dispatcher';
 import { OutboxMessage } from '../../src/outbox/outbox-message.entity';
 import { RETRY_CAP_MS, retryDelayMs } from '../../src/outbox/retry-backoff';
 import { SmtpCapture } from '../support/smtp-capture';
@@ -214,6 +214,37 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
       assert.equal(untouched.status, 'sending', 'a live claim is left alone');
       assert.equal(delivered(live.id).length, 0);
       await repo.delete({ id: live.id });
+    });
+
+    it('renews its claim while a slow delivery runs, so another dispatcher does not take the message over', async () => {
+      const release = smtp.holdAcceptance();
+      dispatcher.claimMs = 3_000;
+      dispatcher.heartbeatMs = 300;
+      try {
+        const message = await enqueueAccountReady(t, await openAccountOf(t, MAPLE_GROVE), 'slow-server@example.com');
+        const round = dispatcher.runOnce();
+        await smtp.waitFor((m) => m.parsed.headers.get('x-resetdesk-message-id') === message.id);
+        const firstClaim = (await outboxRow(t, message.id)).claimedUntil!;
+        // Wait on states: the first claim's expiry passes, and the claim has been moved beyond it.
+        for (;;) {
+          const row = await outboxRow(t, message.id);
+          if (Date.now() > firstClaim.getTime() && row.claimedUntil && row.claimedUntil.getTime() > Date.now()) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(await dispatcher.runOnce(), 0, 'the renewed claim is not due: nobody else takes the message');
+        assert.equal((await outboxRow(t, message.id)).status, 'sending');
+
+        release();
+        assert.equal(await round, 1);
+        const row = await outboxRow(t, message.id);
+        assert.equal(row.status, 'sent');
+        assert.equal(row.attempts, 1, 'one attempt: the slow delivery was never counted as abandoned');
+        assert.equal(delivered(message.id).length, 1);
+      } finally {
+        release();
+        dispatcher.claimMs = CLAIM_MS;
+        dispatcher.heartbeatMs = HEARTBEAT_MS;
+      }
     });
 
     it('gives up on a message whose senders keep crashing once its attempts are used up', async () => {

@@ -129,6 +129,12 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
       assert.ok(cells.some((c) => c.where.startsWith('registration_invitations') && c.value === t.app.get(AppSecrets).tokenHash(token)));
     });
 
+    it('carries a Message-ID made of its outbox id and the host of PUBLIC_URL, so a repeat is recognisably the same message', async () => {
+      const mail = await mailFor(outboxId);
+      assert.equal(mail.parsed.messageId, `<${outboxId}@portal.maplegrove.test>`);
+      assert.equal((await outboxRow(t, outboxId)).providerMessageId, `<${outboxId}@portal.maplegrove.test>`);
+    });
+
     it('is not sent a second time', async () => {
       assert.equal(await dispatcher.runOnce(), 0);
       assert.equal(smtp.messages.filter((m) => m.parsed.headers.get('x-resetdesk-message-id') === outboxId).length, 1);

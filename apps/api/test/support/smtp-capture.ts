@@ -16,7 +16,19 @@ export class SmtpCapture {
   readonly messages: CapturedMail[] = [];
   private server: SMTPServer | null = null;
   private waiters: (() => void)[] = [];
+  /** While set, received messages are recorded but not acknowledged: a slow mail server. */
+  private acceptance: Promise<void> | null = null;
   port = 0;
+
+  /** Holds every acknowledgement until the returned function is called. */
+  holdAcceptance(): () => void {
+    let release!: () => void;
+    this.acceptance = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.acceptance = null;
+      release();
+    };
+  }
 
   async start(port = this.port): Promise<void> {
     const server = new SMTPServer({
@@ -31,6 +43,7 @@ export class SmtpCapture {
           const parsed = await simpleParser(raw);
           this.messages.push({ envelopeTo: session.envelope.rcptTo.map((r) => r.address), parsed, raw });
           this.waiters.splice(0).forEach((wake) => wake());
+          if (this.acceptance) await this.acceptance;
           callback();
         });
       },
