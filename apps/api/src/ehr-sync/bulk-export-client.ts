@@ -82,7 +82,10 @@ export class BulkExportClient {
     });
     if (response.status !== 202) {
       const body = await readJson(response, this.config.requestTimeoutMs, 'the kick-off answer').catch(() => null);
-      throw new FhirSyncError('kickoff', `The FHIR server refused the export request (${explain(response, body)})${kickOffHint(response.status, this.config.groupId)}`);
+      throw new FhirSyncError(
+        'kickoff',
+        `The FHIR server refused the export request (${explain(response, body)})${kickOffHint(response.status, this.config.groupId)}`,
+      );
     }
     await response.body?.cancel().catch(() => undefined);
     const location = response.headers.get('content-location');
@@ -117,7 +120,10 @@ export class BulkExportClient {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new FhirSyncError('timeout', `The FHIR server had not finished the export after ${Math.round(this.config.exportTimeoutMs / 60_000)} minutes (FHIR_EXPORT_TIMEOUT_MINUTES)`);
+        throw new FhirSyncError(
+          'timeout',
+          `The FHIR server had not finished the export after ${Math.round(this.config.exportTimeoutMs / 60_000)} minutes (FHIR_EXPORT_TIMEOUT_MINUTES)`,
+        );
       }
       await this.sleep(Math.min(waitMs, this.limits.maxRetryAfterMs, left));
     }
@@ -208,7 +214,13 @@ export class BulkExportClient {
       const token = request.token ? await this.smart.accessToken() : null;
       const headers: Record<string, string> = { ...request.headers };
       if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fhirFetch(url, { method: request.method ?? 'GET', headers, timeoutMs: this.config.requestTimeoutMs, what: request.what, signal: request.signal ?? this.options.signal });
+      const response = await fhirFetch(url, {
+        method: request.method ?? 'GET',
+        headers,
+        timeoutMs: this.config.requestTimeoutMs,
+        what: request.what,
+        signal: request.signal ?? this.options.signal,
+      });
       if (response.status === 401 && token && !refreshed) {
         await response.body?.cancel().catch(() => undefined);
         this.smart.invalidate(token);
@@ -225,7 +237,10 @@ export class BulkExportClient {
       if (response.status === 429) {
         await response.body?.cancel().catch(() => undefined);
         if (++throttled > this.limits.max429InARow) {
-          throw new FhirSyncError('rate_limited', `The FHIR server kept answering 429 Too Many Requests to ${request.what} (${throttled} times in a row); the next run tries again`);
+          throw new FhirSyncError(
+            'rate_limited',
+            `The FHIR server kept answering 429 Too Many Requests to ${request.what} (${throttled} times in a row); the next run tries again`,
+          );
         }
         const backoff = Math.min(1000 * 2 ** Math.min(throttled - 1, 6), 60_000);
         await this.sleep(Math.min(retryAfterMs(response) ?? backoff, this.limits.maxRetryAfterMs));
@@ -255,7 +270,10 @@ export class BulkExportClient {
       );
     }
     if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLocalHost(target.hostname))) {
-      throw new FhirSyncError(failureOf(request.what), `The FHIR server named a plain-http address for ${request.what} (${target.origin}); patient data is fetched over https only`);
+      throw new FhirSyncError(
+        failureOf(request.what),
+        `The FHIR server named a plain-http address for ${request.what} (${target.origin}); patient data is fetched over https only`,
+      );
     }
   }
 
@@ -279,9 +297,12 @@ function explain(response: Response, body: unknown): string {
 }
 
 function kickOffHint(status: number, groupId: string | null): string {
-  if (status === 404) return groupId ? `; check FHIR_GROUP_ID "${groupId}" and that the server supports Bulk Data $export` : '; check that the server supports Bulk Data $export (or set FHIR_GROUP_ID)';
+  if (status === 404)
+    return groupId
+      ? `; check FHIR_GROUP_ID "${groupId}" and that the server supports Bulk Data $export`
+      : '; check that the server supports Bulk Data $export (or set FHIR_GROUP_ID)';
   if (status === 403) return '; the EHR has not granted this client access to the export (FHIR_SCOPES, or the group)';
-  if (status >= 500) return '; a fault on the EHR\'s side, the next run tries again';
+  if (status >= 500) return "; a fault on the EHR's side, the next run tries again";
   return '';
 }
 
@@ -307,7 +328,10 @@ function parseManifest(body: unknown): ExportManifest {
   const output = files(m?.output ?? null);
   const error = m?.error === undefined ? [] : files(m.error);
   if (!m || typeof m.transactionTime !== 'string' || Number.isNaN(Date.parse(m.transactionTime)) || !output || !error) {
-    throw new FhirSyncError('export_failed', 'The FHIR server finished the export but its manifest is not valid Bulk Data JSON (transactionTime, output, error)');
+    throw new FhirSyncError(
+      'export_failed',
+      'The FHIR server finished the export but its manifest is not valid Bulk Data JSON (transactionTime, output, error)',
+    );
   }
   return { transactionTime: m.transactionTime, requiresAccessToken: m.requiresAccessToken === true, output, error };
 }

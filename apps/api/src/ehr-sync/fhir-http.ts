@@ -2,16 +2,7 @@
  * What went wrong talking to the EHR, in words a clinic's administrator can act on: this text
  * becomes the failed import's `error`, shown in Chart imports.
  */
-export type FhirSyncFailure =
-  | 'unreachable'
-  | 'timeout'
-  | 'token_refused'
-  | 'discovery'
-  | 'kickoff'
-  | 'export_failed'
-  | 'rate_limited'
-  | 'download'
-  | 'cut_off';
+export type FhirSyncFailure = 'unreachable' | 'timeout' | 'token_refused' | 'discovery' | 'kickoff' | 'export_failed' | 'rate_limited' | 'download' | 'cut_off';
 
 export class FhirSyncError extends Error {
   constructor(
@@ -45,7 +36,12 @@ export async function fhirFetch(url: string, request: FhirRequest): Promise<Resp
   } catch (error) {
     // A pooled keep-alive connection the server had already closed: one fresh try, for requests
     // that change nothing (the token request is never replayed: its assertion's jti is single-use).
-    if (error instanceof FhirSyncError && error.failure === 'unreachable' && (request.method ?? 'GET') !== 'POST' && /reset|closed the connection/.test(error.message)) {
+    if (
+      error instanceof FhirSyncError &&
+      error.failure === 'unreachable' &&
+      (request.method ?? 'GET') !== 'POST' &&
+      /reset|closed the connection/.test(error.message)
+    ) {
       return fetchOnce(url, request);
     }
     throw error;
@@ -68,9 +64,15 @@ async function fetchOnce(url: string, request: FhirRequest): Promise<Response> {
       throw new FhirSyncError('timeout', `ResetDesk stopped waiting for ${request.what}; the next run starts again`);
     }
     if (controller.signal.aborted) {
-      throw new FhirSyncError('timeout', `The FHIR server did not answer ${request.what} within ${Math.round(request.timeoutMs / 1000)} s (${hostOf(url)}); FHIR_REQUEST_TIMEOUT_SECONDS sets the limit`);
+      throw new FhirSyncError(
+        'timeout',
+        `The FHIR server did not answer ${request.what} within ${Math.round(request.timeoutMs / 1000)} s (${hostOf(url)}); FHIR_REQUEST_TIMEOUT_SECONDS sets the limit`,
+      );
     }
-    throw new FhirSyncError('unreachable', `Could not reach the FHIR server for ${request.what}: ${describeNetworkError(error)} (${hostOf(url)}); check FHIR_BASE_URL and the network`);
+    throw new FhirSyncError(
+      'unreachable',
+      `Could not reach the FHIR server for ${request.what}: ${describeNetworkError(error)} (${hostOf(url)}); check FHIR_BASE_URL and the network`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -80,7 +82,10 @@ async function fetchOnce(url: string, request: FhirRequest): Promise<Response> {
 export async function readJson(response: Response, timeoutMs: number, what: string): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new FhirSyncError('timeout', `The FHIR server did not finish ${what} within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new FhirSyncError('timeout', `The FHIR server did not finish ${what} within ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
   });
   try {
     const text = await Promise.race([response.text(), timeout]);
@@ -124,7 +129,12 @@ export function describeNetworkError(error: unknown): string {
 /** A server's explanation from an OperationOutcome or OAuth error body, cut to one line. */
 export function serverExplanation(body: unknown): string | null {
   if (!body || typeof body !== 'object') return null;
-  const b = body as { resourceType?: string; issue?: { diagnostics?: string; details?: { text?: string }; code?: string }[]; error?: string; error_description?: string };
+  const b = body as {
+    resourceType?: string;
+    issue?: { diagnostics?: string; details?: { text?: string }; code?: string }[];
+    error?: string;
+    error_description?: string;
+  };
   if (b.resourceType === 'OperationOutcome' && Array.isArray(b.issue)) {
     const texts = b.issue.map((issue) => issue.diagnostics || issue.details?.text || issue.code).filter(Boolean);
     return texts.length ? oneLine(texts.join('; ')) : null;

@@ -11,11 +11,10 @@ export class FhirSyncStateRepository {
 
   /** The practice named (id, slug or exact name), or null. */
   async findPractice(manager: EntityManager, nameOrId: string): Promise<{ id: string; name: string } | null> {
-    const rows = await Sql.on(manager).rows<{ id: string; name: string }>('SELECT id, name FROM practices WHERE id = ? OR slug = ? OR name = ? ORDER BY name LIMIT 2', [
-      nameOrId,
-      nameOrId,
-      nameOrId,
-    ]);
+    const rows = await Sql.on(manager).rows<{ id: string; name: string }>(
+      'SELECT id, name FROM practices WHERE id = ? OR slug = ? OR name = ? ORDER BY name LIMIT 2',
+      [nameOrId, nameOrId, nameOrId],
+    );
     return rows.length === 1 ? rows[0]! : null;
   }
 
@@ -48,7 +47,13 @@ export class FhirSyncStateRepository {
   /** Extends our lease; false when it is no longer ours (it ran out and another process took it). */
   async renew(manager: EntityManager, practiceId: string, owner: string, leaseUntil: Date): Promise<boolean> {
     const sql = Sql.on(manager);
-    return (await sql.execute('UPDATE fhir_sync_states SET leaseExpiresAt = ? WHERE practiceId = ? AND leaseOwner = ?', [sql.timestamp(leaseUntil), practiceId, owner])) === 1;
+    return (
+      (await sql.execute('UPDATE fhir_sync_states SET leaseExpiresAt = ? WHERE practiceId = ? AND leaseOwner = ?', [
+        sql.timestamp(leaseUntil),
+        practiceId,
+        owner,
+      ])) === 1
+    );
   }
 
   /** Records a whole export imported: its transactionTime is the next run's `_since`. Only the lease holder may. */
@@ -62,6 +67,9 @@ export class FhirSyncStateRepository {
   }
 
   async release(manager: EntityManager, practiceId: string, owner: string): Promise<void> {
-    await Sql.on(manager).execute('UPDATE fhir_sync_states SET leaseOwner = NULL, leaseExpiresAt = NULL WHERE practiceId = ? AND leaseOwner = ?', [practiceId, owner]);
+    await Sql.on(manager).execute('UPDATE fhir_sync_states SET leaseOwner = NULL, leaseExpiresAt = NULL WHERE practiceId = ? AND leaseOwner = ?', [
+      practiceId,
+      owner,
+    ]);
   }
 }

@@ -75,7 +75,7 @@ export function loadFhirSyncConfig(env: Env, cwd = process.cwd()): FhirSyncConfi
   const intervalMinutes = intVar(env, 'FHIR_SYNC_INTERVAL_MINUTES', null, 1, 7 * 24 * 60);
   const schedulePractice = given('FHIR_SYNC_PRACTICE') || null;
   if (intervalMinutes !== null && !schedulePractice) {
-    throw new FhirSyncConfigError('FHIR_SYNC_PRACTICE is required with FHIR_SYNC_INTERVAL_MINUTES (the name or id of the practice the EHR\'s charts belong to)');
+    throw new FhirSyncConfigError("FHIR_SYNC_PRACTICE is required with FHIR_SYNC_INTERVAL_MINUTES (the name or id of the practice the EHR's charts belong to)");
   }
 
   return Object.freeze({
@@ -117,21 +117,27 @@ export function isLocalHost(hostname: string): boolean {
 }
 
 function readPrivateKey(file: string, cwd: string): { privateKey: KeyObject; algorithm: 'RS384' | 'ES384' } {
-  if (!file) throw new FhirSyncConfigError('FHIR_PRIVATE_KEY_FILE is required with FHIR_BASE_URL (a PEM file with the private key whose public half is registered with the EHR)');
+  if (!file)
+    throw new FhirSyncConfigError(
+      'FHIR_PRIVATE_KEY_FILE is required with FHIR_BASE_URL (a PEM file with the private key whose public half is registered with the EHR)',
+    );
   const path = isAbsolute(file) ? file : resolve(cwd, file);
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    const why =
+      code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
     throw new FhirSyncConfigError(`FHIR_PRIVATE_KEY_FILE cannot be read: ${path} (${why})`);
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
   } catch {
-    throw new FhirSyncConfigError(`FHIR_PRIVATE_KEY_FILE is not a readable PEM private key: ${path} (expected "-----BEGIN PRIVATE KEY-----", unencrypted, RSA or EC P-384)`);
+    throw new FhirSyncConfigError(
+      `FHIR_PRIVATE_KEY_FILE is not a readable PEM private key: ${path} (expected "-----BEGIN PRIVATE KEY-----", unencrypted, RSA or EC P-384)`,
+    );
   }
   if (privateKey.asymmetricKeyType === 'rsa') {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;

@@ -71,7 +71,10 @@ export class FhirSyncScheduler implements OnApplicationBootstrap, BeforeApplicat
       if (!this.practiceId) {
         const practice = await this.sync.resolvePractice(this.config.fhirSync!.schedulePractice!);
         if (!practice) {
-          if (!this.warnedUnknown) this.logger.error(`FHIR_SYNC_PRACTICE "${this.config.fhirSync!.schedulePractice}" names no practice (give its exact name, slug or id); no scheduled sync runs`);
+          if (!this.warnedUnknown)
+            this.logger.error(
+              `FHIR_SYNC_PRACTICE "${this.config.fhirSync!.schedulePractice}" names no practice (give its exact name, slug or id); no scheduled sync runs`,
+            );
           this.warnedUnknown = true;
           return null;
         }

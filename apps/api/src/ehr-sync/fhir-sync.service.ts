@@ -29,9 +29,7 @@ export interface FhirSyncOptions {
 
 export type FhirSyncOutcome =
   /** Another process is syncing the practice (or, scheduled, its time has not come). */
-  | { status: 'busy' }
-  | { status: 'not_due' }
-  | (SyncImportResult & { importId: string; since: string | null; transactionTime: string | null });
+  { status: 'busy' } | { status: 'not_due' } | (SyncImportResult & { importId: string; since: string | null; transactionTime: string | null });
 
 /**
  * One sync of a practice's charts from its EHR: take the practice's lease, create the import
@@ -76,7 +74,9 @@ export class FhirSyncService {
     if (!config) throw new FhirSyncError('discovery', 'FHIR_BASE_URL is not set: the EHR sync is not configured');
     const now = new Date();
     const scheduledNext = options.scheduled && config.intervalMinutes ? new Date(now.getTime() + config.intervalMinutes * 60_000) : null;
-    const acquired = await this.uow.run((manager) => this.repository.acquire(manager, practiceId, this.owner, now, new Date(now.getTime() + LEASE_MS), scheduledNext));
+    const acquired = await this.uow.run((manager) =>
+      this.repository.acquire(manager, practiceId, this.owner, now, new Date(now.getTime() + LEASE_MS), scheduledNext),
+    );
     if (!acquired) {
       if (options.scheduled) {
         const state = await this.state(practiceId);
@@ -100,9 +100,11 @@ export class FhirSyncService {
       return await this.runLeased(config, practiceId, signal, options);
     } finally {
       clearInterval(renewal);
-      await this.uow.run((manager) => this.repository.release(manager, practiceId, this.owner)).catch((error) => {
-        this.logger.warn(`Could not release the sync lease of practice ${practiceId} (${(error as Error).message}); it expires by itself`);
-      });
+      await this.uow
+        .run((manager) => this.repository.release(manager, practiceId, this.owner))
+        .catch((error) => {
+          this.logger.warn(`Could not release the sync lease of practice ${practiceId} (${(error as Error).message}); it expires by itself`);
+        });
     }
   }
 
@@ -143,8 +145,11 @@ export class FhirSyncService {
     await bulk.deleteJob(statusUrl);
 
     if (result.status === 'done') {
-      const recorded = await this.uow.run((manager) => this.repository.complete(manager, practiceId, this.owner, manifest.transactionTime, importRow.id, new Date()));
-      if (!recorded) this.logger.warn(`EHR sync of practice ${practiceId} finished after its lease passed to another process; its transactionTime was not recorded`);
+      const recorded = await this.uow.run((manager) =>
+        this.repository.complete(manager, practiceId, this.owner, manifest.transactionTime, importRow.id, new Date()),
+      );
+      if (!recorded)
+        this.logger.warn(`EHR sync of practice ${practiceId} finished after its lease passed to another process; its transactionTime was not recorded`);
       this.logger.log(`EHR sync of practice ${practiceId} imported the export of ${manifest.transactionTime}`);
       return { ...result, importId: importRow.id, since, transactionTime: manifest.transactionTime };
     }
@@ -155,10 +160,21 @@ export class FhirSyncService {
   /** The manifest's files as the importer reads them: Patients first, the server's error files last, each opened only when its turn comes. */
   private async *inputs(bulk: BulkExportClient, manifest: ExportManifest, signal: AbortSignal): AsyncGenerator<SyncImportInput> {
     const output = [...manifest.output].sort((a, b) => Number(b.type === 'Patient') - Number(a.type === 'Patient'));
-    const files: [ExportFile, 'ndjson' | 'errors'][] = [...output.map((file) => [file, 'ndjson'] as [ExportFile, 'ndjson']), ...manifest.error.map((file) => [file, 'errors'] as [ExportFile, 'errors'])];
+    const files: [ExportFile, 'ndjson' | 'errors'][] = [
+      ...output.map((file) => [file, 'ndjson'] as [ExportFile, 'ndjson']),
+      ...manifest.error.map((file) => [file, 'errors'] as [ExportFile, 'errors']),
+    ];
     for (const [file, format] of files) {
-      if (signal.aborted) throw new FhirSyncError('timeout', 'The sync stopped before it had read every file (ResetDesk was stopped, or its lease passed to another process); the next run starts again');
-      yield { fileName: fileLabel(file), format, stream: opened(() => bulk.openFile(file, manifest.requiresAccessToken, format === 'errors' ? 'error' : 'output')) };
+      if (signal.aborted)
+        throw new FhirSyncError(
+          'timeout',
+          'The sync stopped before it had read every file (ResetDesk was stopped, or its lease passed to another process); the next run starts again',
+        );
+      yield {
+        fileName: fileLabel(file),
+        format,
+        stream: opened(() => bulk.openFile(file, manifest.requiresAccessToken, format === 'errors' ? 'error' : 'output')),
+      };
     }
   }
 }

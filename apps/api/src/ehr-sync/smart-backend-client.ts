@@ -50,7 +50,11 @@ export class SmartBackendClient {
   async resolveTokenUrl(): Promise<string> {
     if (this.tokenUrl) return this.tokenUrl;
     const url = `${this.config.baseUrl}/.well-known/smart-configuration`;
-    const response = await fhirFetch(url, { headers: { Accept: 'application/json' }, timeoutMs: this.config.requestTimeoutMs, what: 'the SMART configuration' });
+    const response = await fhirFetch(url, {
+      headers: { Accept: 'application/json' },
+      timeoutMs: this.config.requestTimeoutMs,
+      what: 'the SMART configuration',
+    });
     const body = (await readJson(response, this.config.requestTimeoutMs, 'the SMART configuration')) as { token_endpoint?: unknown } | null;
     if (!response.ok || typeof body?.token_endpoint !== 'string') {
       const why = response.ok ? 'it names no token_endpoint' : statusText(response);
@@ -125,7 +129,10 @@ export class SmartBackendClient {
     const skewMs = Number.isNaN(serverDate) ? 0 : serverDate - sentAt;
     const said = serverExplanation(body) ?? statusText(response);
     const prefix = `The EHR refused the token request (${said})`;
-    const skewNote = Math.abs(skewMs) >= CLOCK_SKEW_WORTH_NAMING_MS ? ` (the server's clock is ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs > 0 ? 'ahead of' : 'behind'} this machine's)` : '';
+    const skewNote =
+      Math.abs(skewMs) >= CLOCK_SKEW_WORTH_NAMING_MS
+        ? ` (the server's clock is ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs > 0 ? 'ahead of' : 'behind'} this machine's)`
+        : '';
 
     let advice: string;
     if (error === 'invalid_scope') {
@@ -143,7 +150,7 @@ export class SmartBackendClient {
     } else if (error === 'invalid_client' || response.status === 401) {
       advice = `invalid_client: check FHIR_CLIENT_ID "${this.config.clientId}", that the EHR holds the public key of FHIR_PRIVATE_KEY_FILE with kid "${this.config.keyId}", and this machine's clock`;
     } else {
-      advice = 'check the EHR\'s registration of ResetDesk and FHIR_TOKEN_URL';
+      advice = "check the EHR's registration of ResetDesk and FHIR_TOKEN_URL";
     }
     return new FhirSyncError('token_refused', `${prefix}: ${advice}`);
   }

@@ -47,7 +47,9 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runDispatcher: false, logLevel: process.env.LOG_LEVEL || 'silent' }), { logger: false });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, runDispatcher: false, logLevel: process.env.LOG_LEVEL || 'silent' }), {
+    logger: false,
+  });
   try {
     await app.get(DataSource).runMigrations({ transaction: 'each' });
     const sync = app.get(FhirSyncService);
@@ -69,9 +71,12 @@ async function main(): Promise<number> {
     }
     if (outcome.status === 'not_due') return 0;
     for (const reject of outcome.rejects) {
-      console.error(`Rejected ${reject.file}:${reject.line}${reject.resourceType ? ` ${reject.resourceType}${reject.resourceId ? `/${reject.resourceId}` : ''}` : ''}: ${reject.reason}`);
+      console.error(
+        `Rejected ${reject.file}:${reject.line}${reject.resourceType ? ` ${reject.resourceType}${reject.resourceId ? `/${reject.resourceId}` : ''}` : ''}: ${reject.reason}`,
+      );
     }
-    if (outcome.counts.rejected > outcome.rejects.length) console.error(`… and ${outcome.counts.rejected - outcome.rejects.length} more rejected (see import ${outcome.importId} in Chart imports).`);
+    if (outcome.counts.rejected > outcome.rejects.length)
+      console.error(`… and ${outcome.counts.rejected - outcome.rejects.length} more rejected (see import ${outcome.importId} in Chart imports).`);
     if (outcome.status === 'failed') {
       console.error(`Sync failed: ${outcome.error}`);
       console.log(summaryLine(outcome.counts));

@@ -11,9 +11,18 @@ describe('EHR sync settings (FHIR_*)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'resetdesk-fhir-config-'));
   let keys: ClientKeys;
   let rsa: ClientKeys;
-  const base = () => ({ DATA_DIR: dir, FHIR_BASE_URL: 'https://ehr.example.org/fhir/r4/', FHIR_CLIENT_ID: 'resetdesk', FHIR_PRIVATE_KEY_FILE: keys.privateKeyFile });
+  const base = () => ({
+    DATA_DIR: dir,
+    FHIR_BASE_URL: 'https://ehr.example.org/fhir/r4/',
+    FHIR_CLIENT_ID: 'resetdesk',
+    FHIR_PRIVATE_KEY_FILE: keys.privateKeyFile,
+  });
   const refused = (env: Record<string, string>, message: RegExp) =>
-    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      JSON.stringify(env),
+    );
 
   before(async () => {
     keys = await makeClientKeys(dir, 'ES384');
@@ -21,12 +30,12 @@ describe('EHR sync settings (FHIR_*)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is off without FHIR_BASE_URL, and FHIR_MRN_SYSTEM (the import\'s) does not turn it on', () => {
+  it("is off without FHIR_BASE_URL, and FHIR_MRN_SYSTEM (the import's) does not turn it on", () => {
     assert.equal(loadConfig({ DATA_DIR: dir }).fhirSync, null);
     assert.equal(loadConfig({ DATA_DIR: dir, FHIR_MRN_SYSTEM: 'urn:oid:1.2.3' }).fhirSync, null);
   });
 
-  it('reads the settings with their defaults: scopes system/*.read, no group, no schedule, the key\'s algorithm and thumbprint as kid', () => {
+  it("reads the settings with their defaults: scopes system/*.read, no group, no schedule, the key's algorithm and thumbprint as kid", () => {
     const sync = loadConfig(base()).fhirSync!;
     assert.equal(sync.baseUrl, 'https://ehr.example.org/fhir/r4');
     assert.equal(sync.tokenUrl, null);
@@ -53,7 +62,11 @@ describe('EHR sync settings (FHIR_*)', () => {
     assert.equal(full.scopes, 'system/Patient.rs system/Condition.rs');
     assert.equal(full.intervalMinutes, 60);
     assert.equal(full.schedulePractice, 'Maple Grove Family Medicine');
-    assert.equal(loadConfig({ ...base(), FHIR_BASE_URL: 'http://localhost:8080/fhir' }).fhirSync!.baseUrl, 'http://localhost:8080/fhir', 'plain http on this machine');
+    assert.equal(
+      loadConfig({ ...base(), FHIR_BASE_URL: 'http://localhost:8080/fhir' }).fhirSync!.baseUrl,
+      'http://localhost:8080/fhir',
+      'plain http on this machine',
+    );
   });
 
   it('stops start-up with a message naming the variable', () => {

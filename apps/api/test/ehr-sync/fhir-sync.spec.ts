@@ -42,7 +42,8 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
   const importRow = async (id: string): Promise<ImportRow> => (await t.dataSource.query('SELECT * FROM chart_imports WHERE id = ?', [id]))[0];
   const since = async (practiceId = MAPLE_GROVE_ID): Promise<string | null> => (await sync.state(practiceId))?.lastTransactionTime ?? null;
   const syncImports = async (): Promise<number> => Number((await t.dataSource.query("SELECT COUNT(*) AS n FROM chart_imports WHERE source = 'sync'"))[0].n);
-  const chartOf = async (practiceId: string, fhirId: string) => (await t.dataSource.query('SELECT * FROM patients WHERE practiceId = ? AND fhirId = ?', [practiceId, fhirId]))[0];
+  const chartOf = async (practiceId: string, fhirId: string) =>
+    (await t.dataSource.query('SELECT * FROM patients WHERE practiceId = ? AND fhirId = ?', [practiceId, fhirId]))[0];
   const forget = async (practiceId: string) => t.dataSource.query('DELETE FROM fhir_sync_states WHERE practiceId = ?', [practiceId]);
 
   before(async () => {
@@ -52,7 +53,13 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     t = await startTestApp({
       label: 'fhirsync',
       seedPatients: 2,
-      env: { FHIR_BASE_URL: fhir.baseUrl, FHIR_CLIENT_ID: CLIENT_ID, FHIR_PRIVATE_KEY_FILE: keys.privateKeyFile, FHIR_KEY_ID: keys.kid, FHIR_GROUP_ID: 'clinic-all' },
+      env: {
+        FHIR_BASE_URL: fhir.baseUrl,
+        FHIR_CLIENT_ID: CLIENT_ID,
+        FHIR_PRIVATE_KEY_FILE: keys.privateKeyFile,
+        FHIR_KEY_ID: keys.kid,
+        FHIR_GROUP_ID: 'clinic-all',
+      },
     });
     sync = t.app.get(FhirSyncService);
   });
@@ -69,7 +76,7 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     fhir.cutDownloads.clear();
   });
 
-  it('first sync: everything exported is imported as one `sync` import, the server\'s error file as rejects, and the export deleted', async () => {
+  it("first sync: everything exported is imported as one `sync` import, the server's error file as rejects, and the export deleted", async () => {
     fhir.put(patient('first-1'), patient('first-2'), patient('first-3'), condition('cond-1', 'first-1'), condition('cond-2', 'first-2', 'Asthma'));
     fhir.exportErrors = [outcome('processing', 'Patient/broken-7: could not be serialised')] as never;
     const kickOffs = fhir.exportRequests.length;
@@ -86,7 +93,10 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     assert.equal(kickOff.length, 1);
     assert.equal(kickOff[0].path, '/Group/clinic-all/$export');
     assert.equal(kickOff[0].query._since, undefined, 'a first sync asks for everything');
-    assert.ok(fhir.downloads.every((d) => /^Bearer /.test(d.authorization ?? '')), 'every download carried the token');
+    assert.ok(
+      fhir.downloads.every((d) => /^Bearer /.test(d.authorization ?? '')),
+      'every download carried the token',
+    );
     assert.equal(fhir.deleted.length, 1, 'the status URL was deleted');
 
     const row = await importRow(result.importId);
@@ -96,7 +106,7 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     const chart = await chartOf(MAPLE_GROVE_ID, 'first-1');
     assert.equal(chart.email, 'first-1@example.org');
     assert.equal(chart.phone, '+15558107203');
-    assert.equal(await since(), fhir.clock, 'the export\'s transactionTime is the next _since');
+    assert.equal(await since(), fhir.clock, "the export's transactionTime is the next _since");
   });
 
   it('incremental sync: asks only for changes since the last complete export, and imports just those', async () => {
@@ -149,7 +159,13 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     assert.equal(row.rejected, 0, 'the half line at the cut is neither imported nor rejected');
     assert.equal(await since(RIVERSIDE_ID), null, 'not recorded as complete');
     assert.equal(await chartOf(RIVERSIDE_ID, 'cut-1099'), undefined, 'nothing past the cut');
-    assert.equal(Number((await t.dataSource.query("SELECT COUNT(*) AS n FROM clinical_entries WHERE practiceId = ? AND description = 'Cut-test condition'", [RIVERSIDE_ID]))[0].n), 0);
+    assert.equal(
+      Number(
+        (await t.dataSource.query("SELECT COUNT(*) AS n FROM clinical_entries WHERE practiceId = ? AND description = 'Cut-test condition'", [RIVERSIDE_ID]))[0]
+          .n,
+      ),
+      0,
+    );
 
     const retry = await run(RIVERSIDE_ID);
     assert.equal(fhir.exportRequests.at(-1)!.query._since, undefined, 'the same window again');
@@ -157,7 +173,9 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     assert.equal(retry.counts.patientsCreated + retry.counts.patientsUnchanged, 1100);
     assert.equal(retry.counts.patientsUpdated, 0);
     assert.equal(retry.counts.entries, 1);
-    const rows = await t.dataSource.query("SELECT COUNT(*) AS n, COUNT(DISTINCT fhirId) AS d FROM patients WHERE practiceId = ? AND fhirId LIKE 'cut-%'", [RIVERSIDE_ID]);
+    const rows = await t.dataSource.query("SELECT COUNT(*) AS n, COUNT(DISTINCT fhirId) AS d FROM patients WHERE practiceId = ? AND fhirId LIKE 'cut-%'", [
+      RIVERSIDE_ID,
+    ]);
     assert.deepEqual([Number(rows[0].n), Number(rows[0].d)], [1100, 1100], 'every chart once');
     assert.equal(await since(RIVERSIDE_ID), fhir.clock);
   });
@@ -172,16 +190,25 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     const refused = await run();
     fhir.register(CLIENT_ID, keys.jwks);
     assert.equal(refused.status, 'failed');
-    assert.match((await importRow(refused.importId)).error ?? '', /^The EHR refused the token request \(invalid_client: .*\): wrong client id: .*FHIR_CLIENT_ID "resetdesk-test-clinic"/);
+    assert.match(
+      (await importRow(refused.importId)).error ?? '',
+      /^The EHR refused the token request \(invalid_client: .*\): wrong client id: .*FHIR_CLIENT_ID "resetdesk-test-clinic"/,
+    );
 
     fhir.fail('kickoff', { status: 503, body: outcome('transient', 'Export service is down for maintenance') });
     const kickOff = await run();
-    assert.equal((await importRow(kickOff.importId)).error, 'The FHIR server refused the export request (503 Service Unavailable: Export service is down for maintenance); a fault on the EHR\'s side, the next run tries again');
+    assert.equal(
+      (await importRow(kickOff.importId)).error,
+      "The FHIR server refused the export request (503 Service Unavailable: Export service is down for maintenance); a fault on the EHR's side, the next run tries again",
+    );
     fhir.clear();
 
     fhir.fail('download', { status: 500 });
     const download = await run();
-    assert.match((await importRow(download.importId)).error ?? '', /^Downloading Patient\.000\.ndjson failed \(500 Internal Server Error: Injected download failure\)/);
+    assert.match(
+      (await importRow(download.importId)).error ?? '',
+      /^Downloading Patient\.000\.ndjson failed \(500 Internal Server Error: Injected download failure\)/,
+    );
     fhir.clear();
 
     assert.equal(await since(), kept, 'none of them moved _since');
@@ -216,7 +243,7 @@ describe('EHR sync: FHIR Bulk Data $export into the chart import', { skip: mysql
     }
   });
 
-  it('npm run sync:fhir prints the import summary line and answers the import command\'s exit codes', async () => {
+  it("npm run sync:fhir prints the import summary line and answers the import command's exit codes", async () => {
     await forget(MAPLE_GROVE_ID);
     fhir.put(patient('cli-1'), condition('cli-cond', 'cli-1'));
     fhir.exportErrors = [outcome('processing', 'Condition/x: unreadable')] as never;

@@ -114,7 +114,10 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
     it('refused: the message says which cause, and what to check', async () => {
       const wrongClient = await refusal(new SmartBackendClient(configFor({ FHIR_CLIENT_ID: 'someone-else' })).accessToken());
       assert.equal(wrongClient.failure, 'token_refused');
-      assert.match(wrongClient.message, /^The EHR refused the token request \(invalid_client: .*not registered.*\): wrong client id: .*FHIR_CLIENT_ID "someone-else"/);
+      assert.match(
+        wrongClient.message,
+        /^The EHR refused the token request \(invalid_client: .*not registered.*\): wrong client id: .*FHIR_CLIENT_ID "someone-else"/,
+      );
 
       const stranger = await makeClientKeys(dir, 'ES384', keys.kid + '-x');
       const sameKidOtherKey = join(dir, 'other.pem');
@@ -172,10 +175,16 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
       const before = fhir.statusPolls.length;
       const manifest = await bulk.waitForManifest(status);
       const polls = fhir.statusPolls.slice(before);
-      assert.deepEqual(polls.map((p) => p.status), [202, 200]);
+      assert.deepEqual(
+        polls.map((p) => p.status),
+        [202, 200],
+      );
       assert.ok(polls[1].at - polls[0].at >= 1000, `polled again after ${polls[1].at - polls[0].at} ms`);
       assert.equal(manifest.transactionTime, fhir.clock);
-      assert.deepEqual(manifest.output.map((f) => f.type), ['Patient']);
+      assert.deepEqual(
+        manifest.output.map((f) => f.type),
+        ['Patient'],
+      );
     });
 
     it('rides out a storm of 429s, and gives up with a reason when it does not end', async () => {
@@ -199,7 +208,10 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
       const tokensBefore = fhir.tokenRequests.length;
       const text = (await readAll(await bulk.openFile(manifest.output[0], manifest.requiresAccessToken))).toString();
       assert.equal(fhir.tokenRequests.length, tokensBefore + 1, 'one fresh token after the 401');
-      assert.deepEqual(fhir.downloads.slice(-2).map((d) => d.status), [401, 200]);
+      assert.deepEqual(
+        fhir.downloads.slice(-2).map((d) => d.status),
+        [401, 200],
+      );
       assert.match(fhir.downloads.at(-1)!.authorization ?? '', /^Bearer /);
       assert.equal(text.trim().split('\n').length, 1);
     });
@@ -213,7 +225,10 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
         const downloads = fhir.downloads.length;
         const error = await refusal(bulk.openFile(manifest.output[0], true));
         assert.equal(error.failure, 'download');
-        assert.match(error.message, /at another address \(http:\/\/localhost:9\) with the access token; ResetDesk sends its token only to FHIR_BASE_URL's http:\/\/127\.0\.0\.1:\d+/);
+        assert.match(
+          error.message,
+          /at another address \(http:\/\/localhost:9\) with the access token; ResetDesk sends its token only to FHIR_BASE_URL's http:\/\/127\.0\.0\.1:\d+/,
+        );
         assert.equal(fhir.downloads.length, downloads, 'nothing was requested');
       } finally {
         fhir.fileBaseUrl = null;
@@ -244,11 +259,17 @@ describe('SMART Backend Services and Bulk Data clients against a fake EHR', () =
       }
     });
 
-    it('a failed kick-off says the status, the server\'s diagnostics and what to check', async () => {
-      fhir.fail('kickoff', { status: 404, body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'Group/nope not found' }] } });
+    it("a failed kick-off says the status, the server's diagnostics and what to check", async () => {
+      fhir.fail('kickoff', {
+        status: 404,
+        body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: 'Group/nope not found' }] },
+      });
       const error = await refusal(client({ FHIR_GROUP_ID: 'nope' }).kickOff(null));
       assert.equal(error.failure, 'kickoff');
-      assert.equal(error.message, 'The FHIR server refused the export request (404 Not Found: Group/nope not found); check FHIR_GROUP_ID "nope" and that the server supports Bulk Data $export');
+      assert.equal(
+        error.message,
+        'The FHIR server refused the export request (404 Not Found: Group/nope not found); check FHIR_GROUP_ID "nope" and that the server supports Bulk Data $export',
+      );
     });
 
     it('a server that does not answer in time is a timeout naming the variable', async () => {

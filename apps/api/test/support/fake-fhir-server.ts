@@ -190,7 +190,8 @@ export class FakeFhirServer {
       return;
     }
     if (form.get('grant_type') !== 'client_credentials') return refuse('grant_type must be client_credentials', 'unsupported_grant_type', 400);
-    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return refuse('client_assertion_type must be jwt-bearer', 'invalid_request', 400);
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      return refuse('client_assertion_type must be jwt-bearer', 'invalid_request', 400);
     const assertion = form.get('client_assertion') ?? '';
     let header: Record<string, unknown>;
     try {
@@ -215,7 +216,8 @@ export class FakeFhirServer {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED') return refuse('The client assertion has expired (exp is in the past)');
-      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY') return refuse('The client assertion signature did not verify against the registered public key');
+      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'ERR_JWKS_NO_MATCHING_KEY')
+        return refuse('The client assertion signature did not verify against the registered public key');
       return refuse(`The client assertion was refused (${(error as Error).message})`);
     }
     if (claims.iss !== claims.sub) return refuse('iss and sub must both be the client id');
@@ -255,7 +257,13 @@ export class FakeFhirServer {
     if (req.headers.accept !== 'application/fhir+json') return this.json(res, 400, outcome('invalid', 'Accept must be application/fhir+json'));
     if (req.headers.prefer !== 'respond-async') return this.json(res, 400, outcome('invalid', 'Prefer must be respond-async'));
     const job = randomBytes(8).toString('hex');
-    this.jobs.set(job, { transactionTime: this.clock, since: query._since ?? null, types: (query._type ?? '').split(',').filter(Boolean), polls: 0, throttled: 0 });
+    this.jobs.set(job, {
+      transactionTime: this.clock,
+      since: query._since ?? null,
+      types: (query._type ?? '').split(',').filter(Boolean),
+      polls: 0,
+      throttled: 0,
+    });
     res.writeHead(202, { 'Content-Location': `${this.baseUrl}/status/${job}` }).end();
   }
 
@@ -263,7 +271,7 @@ export class FakeFhirServer {
     const job = this.jobs.get(id);
     const answer = (status: number): void => void this.statusPolls.push({ at: Date.now(), status });
     if (!this.authorized(req, res)) return answer(401);
-    if (!job) return answer(404), this.json(res, 404, outcome('not-found', 'No such export'));
+    if (!job) return (answer(404), this.json(res, 404, outcome('not-found', 'No such export')));
     if (job.throttled < this.throttleStatusPolls) {
       job.throttled++;
       answer(429);
@@ -301,7 +309,7 @@ export class FakeFhirServer {
     const job = this.jobs.get(id);
     const seen = (status: number): void => void this.downloads.push({ file, authorization: req.headers.authorization, status });
     if (this.requiresAccessToken && !this.authorized(req, res)) return seen(401);
-    if (!job) return seen(404), this.json(res, 404, outcome('not-found', 'No such export'));
+    if (!job) return (seen(404), this.json(res, 404, outcome('not-found', 'No such export')));
     if (this.failing('download', res)) return seen(this.failures.get('download')?.status ?? 500);
     const lines = type === 'OperationOutcome' ? this.exportErrors : this.selected(job).filter((r) => r.resourceType === type);
     const body = Buffer.from(lines.map((line) => JSON.stringify(line) + '\n').join(''));
@@ -348,8 +356,7 @@ export interface ClientKeys {
 
 /** A key pair for ResetDesk's client: the private PEM written into `dir`, the public JWKS to register. */
 export async function makeClientKeys(dir: string, alg: 'RS384' | 'ES384' = 'ES384', kid = `resetdesk-${alg.toLowerCase()}`): Promise<ClientKeys> {
-  const { privateKey, publicKey } =
-    alg === 'ES384' ? generateKeyPairSync('ec', { namedCurve: 'P-384' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = alg === 'ES384' ? generateKeyPairSync('ec', { namedCurve: 'P-384' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyFile = join(dir, `${kid}.pem`);
   writeFileSync(privateKeyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: 0o600 });
   const jwk = await exportJWK(publicKey);
