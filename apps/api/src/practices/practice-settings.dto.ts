@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, Matches, ValidateIf } from 'class-validator';
 import { STAFF_MFA_SETTINGS, type StaffMfaSetting } from '@resetdesk/contracts';
 
 /** Each setting is optional: a PUT changes what it sends and leaves the rest as it is. */
@@ -20,4 +20,12 @@ export class UpdatePracticeSettingsDto {
   @IsIn(STAFF_MFA_SETTINGS, { message: 'Choose required or optional for two-step sign-in.' })
   @ValidateIf((dto: UpdatePracticeSettingsDto) => dto.staffMfa !== undefined)
   staffMfa?: StaffMfaSetting;
+
+  @ApiPropertyOptional({
+    description: 'The practice phone patients call, in E.164: named in every security notice ("If this wasn\'t you, call …") and on the patient pages',
+    example: '+15035550100',
+  })
+  @Matches(/^\+[1-9]\d{7,14}$/, { message: 'Enter the phone in international form, for example +15035550100.' })
+  @ValidateIf((dto: UpdatePracticeSettingsDto) => dto.phone !== undefined)
+  phone?: string;
 }

@@ -36,6 +36,10 @@ export class PracticeSettingsService {
         changes.staffMfa = { from: practice.staffMfa, to: dto.staffMfa };
         patch.staffMfa = dto.staffMfa;
       }
+      if (dto.phone !== undefined && practice.phone !== dto.phone) {
+        changes.phone = { from: practice.phone, to: dto.phone };
+        patch.phone = dto.phone;
+      }
       if (Object.keys(changes).length) {
         await manager.update(Practice, { id: practiceId }, patch);
         await this.audit.append(manager, practiceId, { action: 'practice.settings_updated', details: { changes } });

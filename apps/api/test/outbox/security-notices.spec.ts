@@ -178,6 +178,24 @@ describe('security notices to the patient, by email and text', { skip: mysqlSkip
     assert.ok(history.body.events.some((e: { action: string; details: { outboxMessageId?: string } }) => e.action === 'email.sent' && e.details.outboxMessageId === one.id));
     void patientId;
   });
+
+  it('the practice phone is a setting (PUT /api/practice, admins): notices name the new number; a malformed one answers 422', async () => {
+    const admin = await StaffClient.signIn(t.server, 'admin@maplegrove.test');
+    await admin.put('/api/practice', { phone: '503-555' }).expect(422);
+    const saved = await admin.put('/api/practice', { phone: '+15035550199' }).expect(200);
+    assert.equal(saved.body.phone, '+15035550199');
+    const desk = await StaffClient.signIn(t.server, MAPLE_DESK);
+    await desk.put('/api/practice', { phone: '+15035550111' }).expect(403);
+
+    const [, , , , { patient, account }] = await portalPatients(t);
+    const portal = new PatientBrowser(t.server);
+    for (let i = 0; i < 5; i++) await signIn(portal, account.username, `wrong-password-${i}-long`);
+    await deliver();
+    const locked = noticeMails(patient.email!).find((m) => /locked/.test(m.parsed.subject ?? ''));
+    assert.ok(locked);
+    assert.match(locked.parsed.text!, /If this wasn't you, call \(503\) 555-0199/);
+    await admin.put('/api/practice', { phone: '+15035550100' }).expect(200);
+  });
 });
 
 export type { CapturedMail };
