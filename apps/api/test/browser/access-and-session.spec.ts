@@ -17,7 +17,7 @@ import { MAPLE_ADMIN, MAPLE_DESK } from '../support/staff-client';
 import { startTestApp, TestApp } from '../support/test-app';
 import { browserSkip } from '../support/test-env';
 
-const ADMIN_MENUS = ['Audit log', 'Emails', 'Staff', 'Practice settings'];
+const ADMIN_MENUS = ['Audit log', 'Emails', 'Staff', 'Practice settings', 'Portal apps'];
 const ACCESS_DENIED = 'Access denied: this page is for practice admins only';
 const SESSION_EXPIRED = 'Your session has expired. Please sign in again.';
 const NO_EMAIL = 'The chart has no email address. Add one in the chart before resetting.';

@@ -1,3 +1,4 @@
+import { Box, Typography } from '@mui/material';
 import { CreateButton, DataTable, List, TopToolbar } from 'react-admin';
 
 import { DateTimeText } from '../common/dates';
@@ -13,12 +14,26 @@ interface PortalAppRecord {
   createdAt: string;
 }
 
+/** Before the first app: what portal apps are, and the same Add button as the list's. */
+const NoPortalApps = () => (
+  <Box sx={{ p: 3 }}>
+    <Typography variant="h6" component="p" gutterBottom>
+      No portal apps yet.
+    </Typography>
+    <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+      A portal app is a patient portal that signs patients in through ResetDesk (OpenID Connect).
+    </Typography>
+    <CreateButton label="Add portal app" variant="contained" />
+  </Box>
+);
+
 export const PortalAppList = () => (
   <List
     title="Portal apps"
     sort={{ field: 'name', order: 'ASC' }}
     perPage={50}
     exporter={false}
+    empty={<NoPortalApps />}
     actions={
       <TopToolbar>
         <CreateButton label="Add portal app" />
