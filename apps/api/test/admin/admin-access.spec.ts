@@ -71,6 +71,7 @@ describe('admin routes: who may call them and what they can see', { skip: mysqlS
       assert.deepEqual(Object.keys(response.body).sort(), [
         'expiringInvitations',
         'lockedAccounts',
+        'lockedLinks',
         'messagesDead',
         'messagesRetrying',
         'pendingInvitations',
