@@ -173,6 +173,8 @@ export interface PortalAccountView {
   status: PortalAccountStatus;
   lockReason: string | null;
   lockedAt: string | null;
+  /** When a lock for failed sign-ins ends by itself; null while active, or locked until staff unlock. */
+  lockedUntil: string | null;
   lastLoginAt: string | null;
   createdAt: string;
 }

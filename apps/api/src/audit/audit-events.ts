@@ -43,7 +43,15 @@ export type AuditEventInput =
       };
     }
   | { action: 'portal.unlocked'; patientId: string; details: { portalAccountId: string; username: string; lockReason: string | null } }
-  | { action: 'portal.locked'; patientId: string; reason: string; details: { portalAccountId: string; username: string } }
+  /** A lock for too many failed sign-ins that ran out (recorded at the next sign-in attempt). */
+  | { action: 'portal.unlocked'; patientId: string; reason: 'lock_expired'; details: { portalAccountId: string; username: string; lockReason: string | null; lockedUntil: string } }
+  | {
+      action: 'portal.locked';
+      patientId: string;
+      reason: string;
+      /** lockedUntil/lockMinutes: when the lock ends by itself (15 minutes, doubling with each lock within 24 hours). */
+      details: { portalAccountId: string; username: string; lockedUntil?: string; lockMinutes?: number };
+    }
   | { action: 'portal.registered'; patientId: string; details: { portalAccountId: string; username: string; invitationId: string; verifiedBy: string } }
   | {
       action: 'invitation.created' | 'invitation.resent';

@@ -19,6 +19,7 @@ export type SecretPurpose =
   | 'password-reset-proof'
   | 'audit-chain-hmac'
   | 'audit-checkpoint-ed25519'
+  | 'sign-in-throttle'
   | 'oidc-cookies'
   | 'oidc-store'
   | 'staff-mfa-csrf'

@@ -7,6 +7,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { PatientSearchIndexes1764050000000 } from './migrations/1764050000000-patient-search-indexes';
 import { PatientSearchCounts1764100000000 } from './migrations/1764100000000-patient-search-counts';
 import { KeyedAuditChain1765100000000 } from './migrations/1765100000000-keyed-audit-chain';
+import { PatientSignInThrottle1765100100000 } from './migrations/1765100100000-patient-sign-in-throttle';
 import { FhirSyncState1765300000000 } from './migrations/1765300000000-fhir-sync-state';
 import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
 import { ChartImport1765200000000 } from './migrations/1765200000000-chart-import';
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   PatientSearchIndexes1764050000000,
   PatientSearchCounts1764100000000,
   KeyedAuditChain1765100000000,
+  PatientSignInThrottle1765100100000,
   ChartImport1765200000000,
   FhirSyncState1765300000000,
   OpenIdProvider1765400000000,

@@ -10,6 +10,7 @@ import { OidcPayload } from '../oidc/oidc-payload.entity';
 import { PortalSubject } from '../oidc/portal-subject.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PasswordResetRequest } from '../password-resets/password-reset-request.entity';
+import { SignInFailure } from '../patient-auth/sign-in-failure.entity';
 import { ClinicalEntry } from '../patients/clinical-entry.entity';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
@@ -46,4 +47,5 @@ export const ENTITIES = [
   StaffMfaFactor,
   StaffRecoveryCode,
   StaffMfaChallenge,
+  SignInFailure,
 ];

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators';
-import { PatientSignInService, SIGN_IN_MESSAGES } from '../patient-auth/patient-sign-in.service';
+import { PatientSignInService, SIGN_IN_MESSAGES, temporaryLockMessage } from '../patient-auth/patient-sign-in.service';
 import { PatientFormCsrf } from '../patient-pages/patient-form-csrf';
 import { collect, formField } from '../patient-pages/patient-form';
 import { PortalAppsRepository } from '../portal-apps/portal-apps.repository';
@@ -72,7 +72,10 @@ export class OidcInteractionController {
     const outcome = await this.signIns.signIn(username, password, { via: 'oidc', practiceId: app.practiceId });
     switch (outcome.kind) {
       case 'locked':
-        return show(403, { formError: SIGN_IN_MESSAGES.locked });
+        return show(403, { formError: outcome.lockedUntil ? temporaryLockMessage(outcome.lockedUntil) : SIGN_IN_MESSAGES.locked });
+      case 'throttled':
+        response.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        return show(429, { formError: outcome.message });
       case 'invalid':
         return show(401, { formError: SIGN_IN_MESSAGES.invalid });
       case 'signed_in':

@@ -8,7 +8,8 @@ import { collect, formField } from '../patient-pages/patient-form';
 import { Practice } from '../practices/practice.entity';
 import { PatientAuthPages, SIGN_IN_NOTICES, SignInNotice } from './patient-auth-pages';
 import { PatientSessions } from './patient-sessions.service';
-import { PatientSignInService, SIGN_IN_MESSAGES } from './patient-sign-in.service';
+import { DomainException } from '../common/domain.exception';
+import { PatientSignInService, SIGN_IN_MESSAGES, temporaryLockMessage } from './patient-sign-in.service';
 
 /**
  * The patient portal's sign-in (server-rendered, no JavaScript). The portal itself is not
@@ -37,7 +38,10 @@ export class PatientAuthController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Sign in with username and password; 5 wrong passwords in a row lock the account' })
+  @ApiOperation({
+    summary:
+      'Sign in with username and password; 5 wrong passwords in a row lock the account for 15 minutes (doubling within 24 hours); 30 failures an hour from one address answer 429',
+  })
   async signIn(@Body() body: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
     if (!this.csrf.accepts(request)) return this.pages.formExpired(response);
     const username = formField(body, 'username', 200);
@@ -53,7 +57,12 @@ export class PatientAuthController {
         if (outcome.token) this.sessions.setCookie(request, response, outcome.token);
         return response.redirect(303, '/login/signed-in');
       case 'locked':
-        return show(403, { formError: SIGN_IN_MESSAGES.locked });
+        return show(403, { formError: outcome.lockedUntil ? temporaryLockMessage(outcome.lockedUntil) : SIGN_IN_MESSAGES.locked });
+      case 'throttled':
+        // A browser gets the page with the message; anything else the one JSON error body.
+        if (!request.accepts('html')) throw new DomainException('rate_limited', outcome.message, undefined, outcome.retryAfterSeconds);
+        response.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        return show(429, { formError: outcome.message });
       case 'invalid':
         return show(401, { formError: SIGN_IN_MESSAGES.invalid });
     }

@@ -284,6 +284,7 @@ export function toAccountView(account: PortalAccount): PortalAccountView {
     status: account.status,
     lockReason: account.lockReason,
     lockedAt: iso(account.lockedAt),
+    lockedUntil: account.status === 'locked' ? iso(account.lockedUntil) : null,
     lastLoginAt: iso(account.lastLoginAt),
     createdAt: account.createdAt.toISOString(),
   };

@@ -26,6 +26,8 @@ export class PortalAccount {
   @Column({ type: 'int', default: 0 }) failedLoginCount: number;
   @Column({ type: 'varchar', length: 64, nullable: true }) lockReason: string | null;
   @Column(nullableTimestamp) lockedAt: Date | null;
+  /** When a lock for too many failed sign-ins ends by itself; null: until staff unlock it. */
+  @Column(nullableTimestamp) lockedUntil: Date | null;
   @Column({ type: 'varchar', length: 32, nullable: true }) closeReason: string | null;
   @Column(nullableTimestamp) closedAt: Date | null;
   @Column(nullableTimestamp) lastLoginAt: Date | null;

@@ -35,13 +35,18 @@ export class PortalAccountsRepository {
     await this.manager.update(PortalAccount, { id }, { failedLoginCount: 0, lastLoginAt: now, updatedAt: now });
   }
 
-  /** One more wrong password; with `lockReason`, the account locks. */
-  async recordFailedSignIn(id: string, failedLoginCount: number, lockReason: LockReason | null, now: Date): Promise<void> {
+  /** One more wrong password; with `lockReason`, the account locks, until `lockedUntil` when given. */
+  async recordFailedSignIn(id: string, failedLoginCount: number, lockReason: LockReason | null, now: Date, lockedUntil: Date | null = null): Promise<void> {
     await this.manager.update(
       PortalAccount,
       { id },
-      lockReason ? { failedLoginCount, status: 'locked', lockReason, lockedAt: now, updatedAt: now } : { failedLoginCount, updatedAt: now },
+      lockReason ? { failedLoginCount, status: 'locked', lockReason, lockedAt: now, lockedUntil, updatedAt: now } : { failedLoginCount, updatedAt: now },
     );
+  }
+
+  /** A lock for failed sign-ins whose time is up: active again, counting from zero. */
+  async endExpiredLock(id: string, now: Date): Promise<void> {
+    await this.manager.update(PortalAccount, { id }, { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
   }
 
   async lock(id: string, lockReason: LockReason, now: Date): Promise<void> {
@@ -49,11 +54,11 @@ export class PortalAccountsRepository {
   }
 
   async unlock(id: string, now: Date): Promise<void> {
-    await this.manager.update(PortalAccount, { id }, { status: 'active', lockReason: null, lockedAt: null, failedLoginCount: 0, updatedAt: now });
+    await this.manager.update(PortalAccount, { id }, { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
   }
 
   /** A new password also lifts any lock: the patient just proved who they are. */
   async setPassword(id: string, passwordHash: string, now: Date): Promise<void> {
-    await this.manager.update(PortalAccount, { id }, { passwordHash, status: 'active', lockReason: null, lockedAt: null, failedLoginCount: 0, updatedAt: now });
+    await this.manager.update(PortalAccount, { id }, { passwordHash, status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
   }
 }

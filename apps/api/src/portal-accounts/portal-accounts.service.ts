@@ -56,6 +56,7 @@ export class PortalAccountsService {
       failedLoginCount: 0,
       lockReason: null,
       lockedAt: null,
+      lockedUntil: null,
       closeReason: null,
       closedAt: null,
       lastLoginAt: null,

@@ -318,6 +318,8 @@ function account(
     failedLoginCount: status === 'locked' ? 5 : 0,
     lockReason: status === 'locked' ? lockReason : null,
     lockedAt: status === 'locked' ? new Date(ctx.now.getTime() - 2 * 3_600_000) : null,
+    // Demo locks stay until staff unlock them, so the demo always has locked accounts to show.
+    lockedUntil: null,
     closeReason: closed ? 'reset' : null,
     closedAt: closed ? new Date(createdAt.getTime() + 30 * 86_400_000) : null,
     lastLoginAt: status === 'active' ? new Date(ctx.now.getTime() - (username.length % 9) * 86_400_000) : null,
