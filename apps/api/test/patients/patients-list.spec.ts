@@ -258,7 +258,7 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
         assert.equal(data.chartChecksum, chartChecksum(patient, entries), 'the checksum covers the stored chart');
 
         if (item.portalStatus === 'active' || item.portalStatus === 'locked') {
-          assert.deepEqual(Object.keys(data.portalAccount).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'status', 'username']);
+          assert.deepEqual(Object.keys(data.portalAccount).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'lockedUntil', 'status', 'username']);
           assert.equal(data.portalAccount.status, item.portalStatus);
           assert.equal(data.portalAccount.username, item.portalUsername);
           assert.match(data.portalAccount.createdAt, ISO_INSTANT);
@@ -350,7 +350,7 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
       assert.deepEqual(Object.keys(response.body).sort(), ['accounts', 'events', 'invitations']);
       assert.equal(accounts.length, 2, 'the closed account and the current one');
       assert.equal(accounts.filter((a: { status: string }) => a.status === 'closed').length, 1);
-      for (const account of accounts) assert.deepEqual(Object.keys(account).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'status', 'username']);
+      for (const account of accounts) assert.deepEqual(Object.keys(account).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'lockedUntil', 'status', 'username']);
       assert.ok(Array.isArray(invitations));
       const chartViews = events.filter((e: { action: string; details: { view?: string } }) => e.action === 'patient.viewed' && e.details.view === 'chart');
       assert.equal(chartViews.length, 2);
