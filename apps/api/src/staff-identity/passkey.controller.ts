@@ -47,7 +47,13 @@ export class PasskeyController {
   async registrationOptions(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const actor = await this.actors.resolve(request, { pendingAllowed: false });
     const { options, sealedChallenge } = await this.passkeys.registrationOptions(actor);
-    response.cookie(REGISTRATION_COOKIE, sealedChallenge, { httpOnly: true, sameSite: 'strict', secure: request.secure, path: '/api/auth/passkeys', maxAge: 5 * 60_000 });
+    response.cookie(REGISTRATION_COOKIE, sealedChallenge, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.secure,
+      path: '/api/auth/passkeys',
+      maxAge: 5 * 60_000,
+    });
     return options;
   }
 

@@ -70,7 +70,12 @@ export class PasskeyService {
   }
 
   /** Stores the new passkey; a first factor also gets its recovery codes (shown once). */
-  async register(actor: MfaActor, sealedChallenge: string | undefined, response: RegistrationResponseJSON, name: string | undefined): Promise<{ id: string; recoveryCodes: string[] | null }> {
+  async register(
+    actor: MfaActor,
+    sealedChallenge: string | undefined,
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+  ): Promise<{ id: string; recoveryCodes: string[] | null }> {
     let expected: { challenge: string; staffUserId: string; expiresAt: number };
     try {
       expected = JSON.parse(this.keys.unseal('staff-webauthn-registration', sealedChallenge ?? ''));
@@ -80,7 +85,12 @@ export class PasskeyService {
     if (expected.staffUserId !== actor.user.id || expected.expiresAt < Date.now()) throw new DomainException('bad_request', 'Start adding the passkey again.');
     let verification;
     try {
-      verification = await verifyRegistrationResponse({ response, expectedChallenge: expected.challenge, expectedOrigin: this.origin, expectedRPID: this.rpID });
+      verification = await verifyRegistrationResponse({
+        response,
+        expectedChallenge: expected.challenge,
+        expectedOrigin: this.origin,
+        expectedRPID: this.rpID,
+      });
     } catch {
       throw new DomainException('unprocessable', 'The passkey could not be added. Try again.');
     }
@@ -111,9 +121,19 @@ export class PasskeyService {
         },
         manager,
       );
-      await this.audit.append(manager, actor.user.practiceId, { action: 'staff.passkey_added', details: { staffUserId: actor.user.id, passkeyId: id, name: label } }, staffActor(actor.user));
+      await this.audit.append(
+        manager,
+        actor.user.practiceId,
+        { action: 'staff.passkey_added', details: { staffUserId: actor.user.id, passkeyId: id, name: label } },
+        staffActor(actor.user),
+      );
       if (!isFirst) return null;
-      await this.audit.append(manager, actor.user.practiceId, { action: 'staff.mfa_enrolled', details: { staffUserId: actor.user.id, factor: 'webauthn' } }, staffActor(actor.user));
+      await this.audit.append(
+        manager,
+        actor.user.practiceId,
+        { action: 'staff.mfa_enrolled', details: { staffUserId: actor.user.id, factor: 'webauthn' } },
+        staffActor(actor.user),
+      );
       return this.mfa.recoveryCodesIfNone(actor.user, manager);
     });
     return { id, recoveryCodes };
@@ -123,7 +143,12 @@ export class PasskeyService {
     await this.uow.run(async (manager) => {
       const removed = await this.repository.deletePasskey(actor.user.id, passkeyId, manager);
       if (!removed) throw DomainException.notFound('passkey');
-      await this.audit.append(manager, actor.user.practiceId, { action: 'staff.passkey_removed', details: { staffUserId: actor.user.id, passkeyId, name: removed.name } }, staffActor(actor.user));
+      await this.audit.append(
+        manager,
+        actor.user.practiceId,
+        { action: 'staff.passkey_removed', details: { staffUserId: actor.user.id, passkeyId, name: removed.name } },
+        staffActor(actor.user),
+      );
     });
   }
 
@@ -155,7 +180,12 @@ export class PasskeyService {
         expectedChallenge,
         expectedOrigin: this.origin,
         expectedRPID: this.rpID,
-        credential: { id: factor.credentialId!, publicKey: Buffer.from(factor.publicKey, 'base64url'), counter: factor.signCount ?? 0, transports: transportsOf(factor.transports) },
+        credential: {
+          id: factor.credentialId!,
+          publicKey: Buffer.from(factor.publicKey, 'base64url'),
+          counter: factor.signCount ?? 0,
+          transports: transportsOf(factor.transports),
+        },
       });
       if (!verification.verified) throw new Error('not verified');
       newCounter = verification.authenticationInfo.newCounter;

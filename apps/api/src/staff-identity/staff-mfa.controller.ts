@@ -56,7 +56,11 @@ export class StaffMfaController {
   @Post('totp/confirm')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the app with its first code: {recoveryCodes} (10, shown once); completes a pending sign-in' })
-  async confirmTotp(@Body() body: MfaCodeDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ recoveryCodes: string[]; user?: StaffUserView }> {
+  async confirmTotp(
+    @Body() body: MfaCodeDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ recoveryCodes: string[]; user?: StaffUserView }> {
     const actor = await this.actors.resolve(request, { pendingAllowed: true });
     const { recoveryCodes, session } = await this.mfa.confirmTotp(actor, body.code);
     if (!session) return { recoveryCodes };

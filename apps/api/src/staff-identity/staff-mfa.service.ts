@@ -126,8 +126,18 @@ export class StaffMfaService {
     const enrol = async (manager: EntityManager) => {
       const now = new Date();
       await this.repository.confirmTotp(factor.id, actor.user.id, step, now, manager);
-      await this.repository.replaceRecoveryCodes(actor.user.id, recoveryCodes.map((c) => this.recoveryHash(c)), now, manager);
-      await this.audit.append(manager, actor.user.practiceId, { action: 'staff.mfa_enrolled', details: { staffUserId: actor.user.id, factor: 'totp' } }, staffActor(actor.user));
+      await this.repository.replaceRecoveryCodes(
+        actor.user.id,
+        recoveryCodes.map((c) => this.recoveryHash(c)),
+        now,
+        manager,
+      );
+      await this.audit.append(
+        manager,
+        actor.user.practiceId,
+        { action: 'staff.mfa_enrolled', details: { staffUserId: actor.user.id, factor: 'totp' } },
+        staffActor(actor.user),
+      );
     };
     if (!actor.challenge) {
       await this.uow.run(enrol);
@@ -162,7 +172,12 @@ export class StaffMfaService {
       spent = await this.repository.spendRecoveryCode(actor.user.id, codeHash, new Date(), manager);
       if (!spent) throw new DomainException('unauthenticated', WRONG_CODE);
       const remaining = await this.repository.unusedRecoveryCodes(actor.user.id, manager);
-      await this.audit.append(manager, actor.user.practiceId, { action: 'staff.mfa_recovery_code_used', details: { staffUserId: actor.user.id, remaining } }, staffActor(actor.user));
+      await this.audit.append(
+        manager,
+        actor.user.practiceId,
+        { action: 'staff.mfa_recovery_code_used', details: { staffUserId: actor.user.id, remaining } },
+        staffActor(actor.user),
+      );
     }).catch(async (error) => {
       if (!spent && error instanceof DomainException && error.message === WRONG_CODE) return this.secondStepFailed(actor);
       throw error;
@@ -205,7 +220,12 @@ export class StaffMfaService {
       const count = await this.repository.addChallengeFailure(challenge.id, manager);
       if (count >= PENDING_FAILURE_LIMIT) {
         await this.repository.endChallenge(challenge.id, new Date(), manager);
-        await this.audit.append(manager, actor.user.practiceId, { action: 'staff.login_failed', details: { email: actor.user.email, why } }, staffActor(actor.user));
+        await this.audit.append(
+          manager,
+          actor.user.practiceId,
+          { action: 'staff.login_failed', details: { email: actor.user.email, why } },
+          staffActor(actor.user),
+        );
       }
       return count;
     });
@@ -231,7 +251,14 @@ export class StaffMfaService {
       throw new DomainException('conflict', 'Set up two-step sign-in first.');
     }
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.uow.run((manager) => this.repository.replaceRecoveryCodes(user.id, recoveryCodes.map((c) => this.recoveryHash(c)), new Date(), manager));
+    await this.uow.run((manager) =>
+      this.repository.replaceRecoveryCodes(
+        user.id,
+        recoveryCodes.map((c) => this.recoveryHash(c)),
+        new Date(),
+        manager,
+      ),
+    );
     return recoveryCodes;
   }
 
@@ -239,7 +266,12 @@ export class StaffMfaService {
   async recoveryCodesIfNone(user: StaffUser, manager: EntityManager): Promise<string[] | null> {
     if ((await this.repository.unusedRecoveryCodes(user.id, manager)) > 0) return null;
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.repository.replaceRecoveryCodes(user.id, recoveryCodes.map((c) => this.recoveryHash(c)), new Date(), manager);
+    await this.repository.replaceRecoveryCodes(
+      user.id,
+      recoveryCodes.map((c) => this.recoveryHash(c)),
+      new Date(),
+      manager,
+    );
     return recoveryCodes;
   }
 

@@ -34,7 +34,14 @@ describe('passkeys in the console', { skip: browserSkip }, () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
 
     await page.goto(`${base}/#/login`);
@@ -51,7 +58,10 @@ describe('passkeys in the console', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('list', { name: 'Your passkeys' }).getByText('Desk laptop', { exact: true }).waitFor();
     await assertAccessible(page, 'two-step sign-in page');
-    const [row] = await t.dataSource.query("SELECT f.publicKey, f.credentialId FROM staff_mfa_factors f JOIN staff_users u ON u.id = f.staffUserId WHERE u.email = ? AND f.kind = 'webauthn'", [MAPLE_DESK]);
+    const [row] = await t.dataSource.query(
+      "SELECT f.publicKey, f.credentialId FROM staff_mfa_factors f JOIN staff_users u ON u.id = f.staffUserId WHERE u.email = ? AND f.kind = 'webauthn'",
+      [MAPLE_DESK],
+    );
     assert.ok(row?.credentialId, 'the passkey is stored');
 
     // Signed out: the password alone is no longer enough for this person.

@@ -15,7 +15,11 @@ describe('staff two-step sign-in', { skip: mysqlSkip }, () => {
   let t: TestApp;
   const sql = (query: string, params: unknown[] = []): Promise<Row[]> => t.dataSource.query(query, params);
   const auditOf = (action: string, staffUserId: string) =>
-    sql("SELECT * FROM audit_events WHERE action = ? AND (actorId = ? OR JSON_VALUE(details, '$.staffUserId') = ?) ORDER BY seq", [action, staffUserId, staffUserId]);
+    sql("SELECT * FROM audit_events WHERE action = ? AND (actorId = ? OR JSON_VALUE(details, '$.staffUserId') = ?) ORDER BY seq", [
+      action,
+      staffUserId,
+      staffUserId,
+    ]);
 
   /** Signs in with the password, sets up an authenticator app and returns its secret and codes. */
   async function enrol(email: string): Promise<{ secret: string; recoveryCodes: string[]; client: StaffClient }> {
@@ -58,7 +62,9 @@ describe('staff two-step sign-in', { skip: mysqlSkip }, () => {
       const required = await riversideAdmin.put('/api/practice', { staffMfa: 'required' });
       assert.equal(required.status, 200);
       assert.equal(required.body.staffMfa, 'required');
-      const [event] = await sql("SELECT details FROM audit_events WHERE practiceId = ? AND action = 'practice.settings_updated' ORDER BY seq DESC LIMIT 1", [RIVERSIDE_ID]);
+      const [event] = await sql("SELECT details FROM audit_events WHERE practiceId = ? AND action = 'practice.settings_updated' ORDER BY seq DESC LIMIT 1", [
+        RIVERSIDE_ID,
+      ]);
       assert.deepEqual(JSON.parse(event.details).changes.staffMfa, { from: 'optional', to: 'required' });
     });
 
@@ -217,7 +223,11 @@ describe('staff two-step sign-in', { skip: mysqlSkip }, () => {
     it('refuses your own id (403), desk staff (403) and another practice (404)', async () => {
       const admin = await StaffClient.signIn(t.server, MAPLE_ADMIN);
       const [self] = await sql('SELECT id FROM staff_users WHERE email = ?', [MAPLE_ADMIN]);
-      assertApiError(await admin.post(`/api/staff/${self.id}/mfa/reset`), 403, 'You cannot reset your own two-step sign-in. Ask another practice admin to do it.');
+      assertApiError(
+        await admin.post(`/api/staff/${self.id}/mfa/reset`),
+        403,
+        'You cannot reset your own two-step sign-in. Ask another practice admin to do it.',
+      );
       const [other] = await sql('SELECT id FROM staff_users WHERE email = ?', [RIVERSIDE_DESK]);
       assertApiError(await admin.post(`/api/staff/${other.id}/mfa/reset`), 404);
       const desk = await StaffClient.signIn(t.server, 'desk@maplegrove.test');

@@ -14,7 +14,15 @@ type Mode = 'totp' | 'recovery_code';
  * recovery code, or, when the practice requires a factor the person does not have, setting
  * one up first. `onSignedIn` runs once the API has opened the session.
  */
-export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequiredView; onSignedIn: (user: StaffUserView) => void; onCancel: () => void }) => {
+export const SecondStep = ({
+  pending,
+  onSignedIn,
+  onCancel,
+}: {
+  pending: MfaRequiredView;
+  onSignedIn: (user: StaffUserView) => void;
+  onCancel: () => void;
+}) => {
   const [mode, setMode] = useState<Mode>(pending.methods.includes('totp') || !pending.methods.includes('recovery_code') ? 'totp' : 'recovery_code');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -71,7 +79,9 @@ export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequ
         Two-step sign-in
       </Typography>
       <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-        {mode === 'totp' ? 'Enter the 6-digit code from your authenticator app.' : 'Enter one of the recovery codes you saved when you set up two-step sign-in.'}
+        {mode === 'totp'
+          ? 'Enter the 6-digit code from your authenticator app.'
+          : 'Enter one of the recovery codes you saved when you set up two-step sign-in.'}
       </Typography>
       <form onSubmit={submit} noValidate aria-describedby={error ? 'second-step-error' : undefined}>
         {error && (
@@ -104,12 +114,28 @@ export const SecondStep = ({ pending, onSignedIn, onCancel }: { pending: MfaRequ
           </Button>
         )}
         {mode === 'totp' && pending.methods.includes('recovery_code') && (
-          <Link component="button" type="button" onClick={() => { setMode('recovery_code'); setCode(''); setError(null); }}>
+          <Link
+            component="button"
+            type="button"
+            onClick={() => {
+              setMode('recovery_code');
+              setCode('');
+              setError(null);
+            }}
+          >
             Use a recovery code
           </Link>
         )}
         {mode === 'recovery_code' && pending.methods.includes('totp') && (
-          <Link component="button" type="button" onClick={() => { setMode('totp'); setCode(''); setError(null); }}>
+          <Link
+            component="button"
+            type="button"
+            onClick={() => {
+              setMode('totp');
+              setCode('');
+              setError(null);
+            }}
+          >
             Use your authenticator app
           </Link>
         )}

@@ -41,8 +41,8 @@ export const TotpSetup = ({ onConfirmed }: { onConfirmed: (result: { recoveryCod
         Set up two-step sign-in
       </Typography>
       <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-        Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password),
-        then enter the 6-digit code it shows.
+        Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password), then enter the 6-digit code it
+        shows.
       </Typography>
       {error && (
         <Alert severity="error" role="alert" sx={{ mb: 2 }}>

@@ -34,7 +34,12 @@ const TwoStepPage = () => {
   };
 
   if (status.isPending) return <CircularProgress aria-label="Loading two-step sign-in" sx={{ m: 4 }} />;
-  if (status.isError) return <Alert severity="error" sx={{ m: 2 }}>{errorMessage(status.error)}</Alert>;
+  if (status.isError)
+    return (
+      <Alert severity="error" sx={{ m: 2 }}>
+        {errorMessage(status.error)}
+      </Alert>
+    );
   const s = status.data;
 
   return (
@@ -106,7 +111,11 @@ const TwoStepPage = () => {
               <Typography variant="body2" sx={{ mb: 1 }}>
                 {s.recoveryCodesLeft} unused recovery codes left.
               </Typography>
-              <Button variant="outlined" disabled={busy || (!s.totp && s.passkeys.length === 0)} onClick={() => run(async () => setCodes((await mfaApi.newRecoveryCodes()).recoveryCodes))}>
+              <Button
+                variant="outlined"
+                disabled={busy || (!s.totp && s.passkeys.length === 0)}
+                onClick={() => run(async () => setCodes((await mfaApi.newRecoveryCodes()).recoveryCodes))}
+              >
                 New recovery codes
               </Button>
             </>

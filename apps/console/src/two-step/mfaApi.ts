@@ -42,5 +42,4 @@ export const mfaApi = {
   removePasskey: (id: string) => call<void>(`/auth/passkeys/${encodeURIComponent(id)}`, 'DELETE'),
 };
 
-export const isMfaRequired = (answer: StaffUserView | MfaRequiredView): answer is MfaRequiredView =>
-  (answer as MfaRequiredView).mfaRequired === true;
+export const isMfaRequired = (answer: StaffUserView | MfaRequiredView): answer is MfaRequiredView => (answer as MfaRequiredView).mfaRequired === true;
