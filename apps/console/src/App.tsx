@@ -4,6 +4,7 @@ import { Route } from 'react-router-dom';
 import { Admin, CustomRoutes, Resource } from 'react-admin';
 
 import auditEvents from './audit-events';
+import chartImports from './chart-imports';
 import devMailbox from './dev-mailbox';
 import emails from './emails';
 import { AccessDeniedPage } from './layout/AccessDeniedPage';
@@ -54,6 +55,7 @@ export const App = () => (
     <Resource name="audit-events" {...auditEvents} options={{ label: 'Audit log' }} />
     <Resource name="emails" {...emails} options={{ label: 'Emails' }} />
     <Resource name="staff" {...staff} options={{ label: 'Staff' }} />
+    <Resource name="imports" {...chartImports} options={{ label: 'Chart imports' }} />
     <Resource name="portal-apps" {...portalApps} options={{ label: 'Portal apps' }} />
     <Resource name="practice-settings" {...practiceSettings} options={{ label: 'Practice settings' }} />
     <Resource name="dev-mailbox" {...devMailbox} options={{ label: 'Dev mailbox' }} />

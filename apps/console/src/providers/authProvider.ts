@@ -12,7 +12,7 @@ import {
 import type { StaffUser } from './types';
 
 /** Screens only a practice admin may open. The API enforces the same rule (403). */
-export const ADMIN_RESOURCES: ReadonlySet<string> = new Set(['audit-events', 'emails', 'staff', 'practice-settings', 'portal-apps']);
+export const ADMIN_RESOURCES: ReadonlySet<string> = new Set(['audit-events', 'emails', 'staff', 'practice-settings', 'portal-apps', 'imports']);
 
 /** Set while this browser tab has a session, so a later 401 reads as "expired", not "signed out". */
 const SIGNED_IN_FLAG = 'resetdesk.signedIn';
