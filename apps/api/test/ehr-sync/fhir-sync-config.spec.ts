@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -91,10 +91,10 @@ describe('EHR sync settings (FHIR_*)', () => {
     for (const [env, message] of cases) refused(env, message);
   });
 
-  it('an unreadable key file is named with the reason', { skip: process.getuid?.() === 0 ? 'root reads any file' : false }, () => {
-    const locked = join(dir, 'locked.pem');
-    writeFileSync(locked, 'x');
-    chmodSync(locked, 0o000);
-    refused({ ...base(), FHIR_PRIVATE_KEY_FILE: locked }, /^FHIR_PRIVATE_KEY_FILE cannot be read: .*\(permission denied\)/);
+  it('an unreadable key file is named with the reason', () => {
+    // A folder where the key file should be: unreadable for every user, root included.
+    const folder = join(dir, 'key-folder.pem');
+    mkdirSync(folder, { recursive: true });
+    refused({ ...base(), FHIR_PRIVATE_KEY_FILE: folder }, /^FHIR_PRIVATE_KEY_FILE cannot be read: .*\(it is a folder\)/);
   });
 });
