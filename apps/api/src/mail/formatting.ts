@@ -3,10 +3,15 @@
  * hurry: dates are spelled out in the practice's own time zone, never as UTC timestamps.
  */
 
-/** `+15035550100` → `(503) 555-0100`; other numbers stay in E.164, which every phone can dial. */
-export function formatPhoneForDisplay(e164: string): string {
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : e164;
+/**
+ * `+15035550100` → `(503) 555-0100`; other numbers stay as stored (E.164, which every phone can
+ * dial). The one phone formatter of messages and patient pages alike.
+ */
+export function formatPhoneForDisplay(e164: string | null | undefined): string {
+  if (!e164) return '';
+  const digits = e164.replace(/\D/g, '');
+  if (digits.length === 11 && digits.startsWith('1')) return `(${digits.slice(1, 4)}) ${digits.slice(4, 7)}-${digits.slice(7)}`;
+  return e164;
 }
 
 /**

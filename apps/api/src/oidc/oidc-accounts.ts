@@ -5,7 +5,7 @@ import { isRecordId } from '../common/tenant-scope';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Patient } from '../patients/patient.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
-import { uniqueViolation } from '../portal-accounts/unique-violation';
+import { uniqueViolation } from '../database/db-errors';
 import { PortalSubject } from './portal-subject.entity';
 
 export interface OidcAccount {

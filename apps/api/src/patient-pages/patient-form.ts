@@ -1,3 +1,5 @@
+import { formatPhoneForDisplay } from '../mail/formatting';
+
 /**
  * Reading and checking what patients type on the patient pages (registration, sign-in,
  * recovery). Format problems are reported without counting as a failed attempt: only a
@@ -90,10 +92,5 @@ export function newPasswordProblems(
   });
 }
 
-/** `+15035550100` → `(503) 555-0100`; anything else is shown as stored. */
-export function displayPhone(e164: string | null | undefined): string {
-  if (!e164) return '';
-  const digits = e164.replace(/\D/g, '');
-  if (digits.length === 11 && digits.startsWith('1')) return `(${digits.slice(1, 4)}) ${digits.slice(4, 7)}-${digits.slice(7)}`;
-  return e164;
-}
+/** `+15035550100` → `(503) 555-0100`; anything else is shown as stored (the messages' formatter). */
+export const displayPhone = formatPhoneForDisplay;

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from './portal-account.entity';
-import { uniqueViolation } from './unique-violation';
+import { uniqueViolation } from '../database/db-errors';
 import { normaliseUsername } from './username';
 import { PortalAccountsRepository } from './portal-accounts.repository';
 

@@ -10,7 +10,6 @@ import { passwordProblems } from '../passwords/password-policy';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
 import { PortalAccountsService, USERNAME_TAKEN } from '../portal-accounts/portal-accounts.service';
 import { isSecurityQuestion } from '../portal-accounts/security-questions';
-import { isDeadlock } from '../portal-accounts/unique-violation';
 import { usernameProblem } from '../portal-accounts/username';
 import { patientActor } from '../patient-pages/patient-actor';
 import { FieldErrors, collect, newPasswordProblems } from '../patient-pages/patient-form';
@@ -71,7 +70,9 @@ export class AccountRegistrationService {
     const expectedVerifiedAt = invitation.verifiedAt ? new Date(invitation.verifiedAt).getTime() : null;
 
     try {
-      const outcome = await this.retryingDeadlocks(() =>
+      // The unit of work runs a deadlock victim again (losers of a unique-key race can deadlock
+      // each other on MySQL); the next run sees the winner's row.
+      const outcome = await (
         this.uow.run(async (manager): Promise<AccountOutcome> => {
           const state = await this.links.lock(manager, invitation.id);
           if (state.kind !== 'open') return state;
@@ -114,7 +115,7 @@ export class AccountRegistrationService {
           // The "account ready" email above is the email notice; the phone hears of it by text.
           await this.notices.notify(manager, registered, { phone: patient.phone });
           return { kind: 'created', account };
-        }),
+        })
       );
       if (outcome.kind === 'created') this.outbox.notifyCommitted();
       return outcome;
@@ -123,17 +124,6 @@ export class AccountRegistrationService {
         return { kind: 'rejected', errors: error.fields ?? {}, message: error.fields ? undefined : `${error.message} Sign in, or call your doctor's office.` };
       }
       throw error;
-    }
-  }
-
-  /** Losers of a unique-key race can deadlock each other on MySQL; the retry then sees the winner's row. */
-  private async retryingDeadlocks<T>(work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        if (attempt >= 3 || !isDeadlock(error)) throw error;
-      }
     }
   }
 }
