@@ -20,6 +20,8 @@ import { OidcHttp } from './oidc/oidc-http';
 import { OIDC_PATH } from './oidc/oidc-provider.host';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+const PERMISSIONS_POLICY =
+  'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()';
 
 /** Builds the configured application without listening: used by main.ts, the worker and tests. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -37,6 +39,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     res.setHeader('X-Request-Id', requestId);
     // Patient data must not linger in a shared front-desk browser's cache.
     if (req.path.startsWith('/api/')) res.setHeader('Cache-Control', 'no-store');
+    // No page of ours uses these browser features; an injected script or frame cannot either.
+    res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
     RequestContext.run({ requestId, ip: req.ip ?? null, userAgent: req.header('user-agent') ?? null }, next);
   });
   app.use(
