@@ -199,6 +199,23 @@ export interface PatientDetail extends PatientListItem {
   chartChecksum: string;
   /** The contact change is within CONTACT_CHANGE_WARNING_DAYS: the reset dialog warns. */
   contactChangedRecently: boolean;
+  /** What the desk may do now, from the same rules the actions enforce. */
+  availableActions: AvailablePortalActions;
+  /** How long a registration link stays valid. */
+  invitationTtlHours: number;
+}
+
+export interface PortalActionAvailability {
+  allowed: boolean;
+  /** A sentence for staff when not allowed; null when allowed. */
+  reason: string | null;
+}
+
+export interface AvailablePortalActions {
+  reset: PortalActionAvailability;
+  resend: PortalActionAvailability;
+  unlock: PortalActionAvailability;
+  endSessions: PortalActionAvailability;
 }
 
 export interface IssuedInvitation {

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { PatientDetail } from '@resetdesk/contracts';
-import { DomainException } from '../common/domain.exception';
+import { endSessionsRefusal } from '../portal-reset/portal-action-rules';
 import { PatientsService } from '../patients/patients.service';
 import { PatientDeskActionRunner } from '../portal-reset/patient-desk-action.runner';
 import { PortalAccess } from './portal-access.service';
@@ -22,9 +22,11 @@ export class PortalSessionsController {
     summary: 'End every portal and OpenID session, grant and refresh token of the patient’s account; apps get back-channel logout tokens. Answers the patient; 409 without an account',
   })
   async end(@Param('id') id: string): Promise<PatientDetail> {
-    await this.runner.run({ patientId: id, scope: 'portal-sessions-end', body: {}, idempotencyKey: null }, async (manager, { openAccount }) => {
-      if (!openAccount) throw new DomainException('conflict', 'This patient has no portal account.');
-      await this.access.end(manager, openAccount, 'staff', { alwaysAudit: true });
+    await this.runner.run({ patientId: id, scope: 'portal-sessions-end', body: {}, idempotencyKey: null }, async (manager, { patient, openAccount }) => {
+      const refusal = endSessionsRefusal({ active: patient.active, email: patient.email, openAccountStatus: openAccount?.status ?? null });
+      if (refusal) throw refusal;
+      // The rule above refuses when there is no open account.
+      await this.access.end(manager, openAccount!, 'staff', { alwaysAudit: true });
     });
     return this.patients.detail(id);
   }

@@ -21,6 +21,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { OutboxMessage } from '../outbox/outbox-message.entity';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
+import { availablePortalActions } from '../portal-reset/portal-action-rules';
 import { chartChecksum } from './chart-checksum';
 import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient, PatientInactiveReason } from './patient.entity';
@@ -165,6 +166,8 @@ export class PatientsService {
       portalAccount: account ? toAccountView(account) : null,
       invitation: invitationView,
       chartChecksum: chartChecksum(patient, entries),
+      availableActions: availablePortalActions({ active: patient.active, email: patient.email, openAccountStatus: account?.status ?? null }),
+      invitationTtlHours: this.config.invitationTtlHours,
     };
   }
 

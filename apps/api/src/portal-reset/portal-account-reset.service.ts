@@ -15,10 +15,9 @@ import { PortalSessionsRepository } from '../portal-accounts/portal-sessions.rep
 import { PortalAccess } from '../oidc/portal-access.service';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 import { PortalResetDto } from './portal-reset.dto';
+import { resetRefusal } from './portal-action-rules';
 
-export const NO_CHART_EMAIL = 'The chart has no email address. Add one in the chart before resetting.';
-/** A chart the EHR marks inactive or deceased gets no portal access: a reset there is how accounts of the dead are taken over. */
-export const INACTIVE_CHART = 'This chart is inactive in the EHR; portal access cannot be reset.';
+export { INACTIVE_CHART, NO_CHART_EMAIL } from './portal-action-rules';
 
 /**
  * The reset: close the old portal account for good, void every outstanding link, issue a new
@@ -45,8 +44,8 @@ export class PortalAccountResetService {
 
   private async resetHeld(manager: EntityManager, held: HeldPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
     const { patient, openAccount: account } = held;
-    if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
-    if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL);
+    const refusal = resetRefusal({ active: patient.active, email: patient.email, openAccountStatus: account?.status ?? null });
+    if (refusal) throw refusal;
     const patients = PatientsRepository.on(manager);
     const now = new Date();
     const chartChecksumBefore = await patients.chartChecksum(patient, { rereadPatient: false });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SecurityNotices } from '../notifications/security-notices';
 import { AuditLogService } from '../audit/audit-log.service';
-import { DomainException } from '../common/domain.exception';
+import { unlockRefusal } from './portal-action-rules';
 import { PortalAccountsRepository } from '../portal-accounts/portal-accounts.repository';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 
@@ -16,8 +16,10 @@ export class PortalAccountUnlockService {
 
   async unlock(patientId: string): Promise<void> {
     await this.runner.run({ patientId, scope: 'portal-unlock', body: {}, idempotencyKey: null }, async (manager, { patient, openAccount: account }) => {
-      if (!account) throw new DomainException('conflict', 'This patient has no portal account to unlock.');
-      if (account.status !== 'locked') throw new DomainException('conflict', 'This portal account is not locked.');
+      const refusal = unlockRefusal({ active: patient.active, email: patient.email, openAccountStatus: account?.status ?? null });
+      if (refusal) throw refusal;
+      // The rule above refuses when there is no open account.
+      account = account!;
       await PortalAccountsRepository.on(manager).unlock(account.id, new Date());
       const event = await this.audit.append(manager, patient.practiceId, {
         action: 'portal.unlocked',

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { IssuedInvitation } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
-import { DomainException } from '../common/domain.exception';
-import { INACTIVE_CHART } from './portal-account-reset.service';
+import { resendRefusal } from './portal-action-rules';
 import { maskEmail } from '../common/masking';
 import { RequestContext } from '../common/request-context';
 import { RegistrationInvitationIssuer } from '../invitations/registration-invitation-issuer';
 import { RegistrationInvitation } from '../invitations/registration-invitation.entity';
 import { PatientDeskActionRunner } from './patient-desk-action.runner';
 
-export const NO_CHART_EMAIL_FOR_INVITATION = 'The chart has no email address. Add one in the chart before sending a registration email.';
+export { NO_CHART_EMAIL_FOR_INVITATION } from './portal-action-rules';
 
 /**
  * A new registration link and PIN for a patient without a usable account: the first invitation
@@ -26,14 +25,8 @@ export class RegistrationInvitationResendService {
   resend(patientId: string, idempotencyKey: string | null): Promise<IssuedInvitation> {
     return this.runner.run({ patientId, scope: 'invitation-resend', body: {}, idempotencyKey }, async (manager, held) => {
       const { patient, openAccount: account } = held;
-      if (!patient.active) throw new DomainException('conflict', INACTIVE_CHART);
-      if (account?.status === 'active') {
-        throw new DomainException('conflict', 'This patient already has an active portal account. Use Reset portal account if they cannot sign in.');
-      }
-      if (account?.status === 'locked') {
-        throw new DomainException('conflict', 'This patient has a locked portal account. Unlock it, or use Reset portal account to start over.');
-      }
-      if (!patient.email) throw new DomainException('unprocessable', NO_CHART_EMAIL_FOR_INVITATION);
+      const refusal = resendRefusal({ active: patient.active, email: patient.email, openAccountStatus: account?.status ?? null });
+      if (refusal) throw refusal;
 
       const hadInvitation = await manager.exists(RegistrationInvitation, { where: { patientId: patient.id, practiceId: patient.practiceId } });
       const issued = await this.issuer.issue(manager, held, RequestContext.staff().id);

@@ -12,7 +12,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
 
 const LIST_FIELDS = ['active', 'contactChangedAt', 'dateOfBirth', 'email', 'firstName', 'id', 'inactiveReason', 'lastLoginAt', 'lastName', 'mrn', 'phone', 'portalStatus', 'portalUsername'];
-const DETAIL_FIELDS = [...LIST_FIELDS, 'addressLine1', 'addressLine2', 'chartChecksum', 'city', 'contactChangedRecently', 'invitation', 'portalAccount', 'postalCode', 'sex', 'state'].sort();
+const DETAIL_FIELDS = [...LIST_FIELDS, 'addressLine1', 'addressLine2', 'availableActions', 'chartChecksum', 'city', 'contactChangedRecently', 'invitation', 'invitationTtlHours', 'portalAccount', 'postalCode', 'sex', 'state'].sort();
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PATIENTS = 120;
 
