@@ -58,6 +58,7 @@ export const AUDIT_ACTIONS = [
   'staff.logout',
   'staff.created',
   'staff.updated',
+  'staff.unlocked',
   'staff.mfa_enrolled',
   'staff.mfa_recovery_code_used',
   'staff.mfa_reset',

@@ -20,6 +20,7 @@ export type AuditEventInput =
   | { action: 'staff.logout'; details?: Record<string, never> }
   | { action: 'staff.created'; details: { staffUserId: string; email: string; role: string } }
   | { action: 'staff.updated'; details: { staffUserId: string; changes: Record<string, { from: unknown; to: unknown }> } }
+  | { action: 'staff.unlocked'; details: { staffUserId: string } }
   | { action: 'patient.viewed'; patientId: string; details: { view: 'chart' | 'detail' | 'portal_history' } }
   | {
       action: 'portal.reset';

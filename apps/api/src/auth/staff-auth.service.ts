@@ -177,6 +177,25 @@ export class StaffAuthService {
     });
   }
 
+  /**
+   * Lifts an account's sign-in lock by recording a success marker: throttling counts failures
+   * only since the last success, so earlier failures stop counting. Answers false when the
+   * account was not locked, so the admin learns nothing changed.
+   */
+  async unlockAccount(manager: EntityManager, email: string): Promise<boolean> {
+    const accountKey = this.accountKeyFor(email);
+    const windowStart = new Date(Date.now() - THROTTLE_WINDOW_MINUTES * 60_000);
+    const lastSuccess = await manager.findOne(LoginAttempt, {
+      where: { accountKey, succeeded: true, createdAt: MoreThan(windowStart) },
+      order: { createdAt: 'DESC' },
+    });
+    const since = lastSuccess ? lastSuccess.createdAt : windowStart;
+    const failures = await manager.count(LoginAttempt, { where: { accountKey, succeeded: false, createdAt: MoreThan(since) } });
+    if (failures < ACCOUNT_FAILURE_LIMIT) return false;
+    await manager.insert(LoginAttempt, { id: randomUUID(), accountKey, ip: 'admin-unlock', succeeded: true, createdAt: new Date() });
+    return true;
+  }
+
   async assertNotThrottled(accountKey: string, ip: string): Promise<void> {
     const windowStart = new Date(Date.now() - THROTTLE_WINDOW_MINUTES * 60_000);
     const lastSuccess = await this.attempts.findOne({

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { StaffMemberView } from '@resetdesk/contracts';
@@ -45,5 +45,12 @@ export class StaffController {
   })
   update(@Param('id') id: string, @Body() body: UpdateStaffDto): Promise<StaffMemberView> {
     return this.staff.update(id, body);
+  }
+
+  @Post(':id/unlock')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Lift a staff member's sign-in lock after too many failed attempts (409 when not locked)" })
+  unlock(@Param('id') id: string): Promise<StaffMemberView> {
+    return this.staff.unlock(id);
   }
 }

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { StaffController } from './staff.controller';
 import { StaffService } from './staff.service';
 
 @Module({
+  imports: [AuthModule],
   controllers: [StaffController],
   providers: [StaffService],
 })

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Brackets, EntityManager } from 'typeorm';
 import { STAFF_ROLES, type StaffMemberView, type StaffRole } from '@resetdesk/contracts';
 import { AuditLogService } from '../audit/audit-log.service';
+import { StaffAuthService } from '../auth/staff-auth.service';
 import { StaffSessionsRepository } from '../auth/staff-sessions.repository';
 import { StaffUsersRepository } from './staff-users.repository';
 import { DomainException } from '../common/domain.exception';
@@ -72,6 +73,7 @@ export class StaffService {
     private readonly uow: UnitOfWork,
     private readonly audit: AuditLogService,
     private readonly hasher: PasswordHasher,
+    private readonly staffAuth: StaffAuthService,
   ) {}
 
   async list(query: ListQuery): Promise<{ items: StaffMemberView[]; total: number }> {
@@ -116,6 +118,18 @@ export class StaffService {
 
   async get(id: string): Promise<StaffMemberView> {
     return toStaffMemberView(await this.tenant.findOrFail(StaffUser, id, 'staff member'));
+  }
+
+  /** Lifts the sign-in lock of a staff member of the admin's practice; 409 when there is none. */
+  async unlock(id: string): Promise<StaffMemberView> {
+    return this.uow.run(async (manager) => {
+      const user = await this.tenant.findOrFail(StaffUser, id, 'staff member', { manager, lock: true });
+      if (!(await this.staffAuth.unlockAccount(manager, user.email))) {
+        throw new DomainException('conflict', 'This staff member is not locked out of sign-in.');
+      }
+      await this.audit.append(manager, user.practiceId, { action: 'staff.unlocked', details: { staffUserId: user.id } });
+      return toStaffMemberView(user);
+    });
   }
 
   async create(dto: CreateStaffDto): Promise<StaffMemberView> {

@@ -88,6 +88,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, string> = {
   'staff.logout': 'Staff signed out',
   'staff.created': 'Staff member added',
   'staff.updated': 'Staff member changed',
+  'staff.unlocked': 'Staff sign-in lock lifted',
   'staff.mfa_enrolled': 'Two-step sign-in set up',
   'staff.mfa_recovery_code_used': 'Recovery code used to sign in',
   'staff.mfa_reset': 'Two-step sign-in reset',
