@@ -29,15 +29,17 @@ const PracticeSettingsPage = () => {
   const settings = useQuery({ queryKey: QUERY_KEY, queryFn: () => dataProvider.getPracticeSettings() });
   const [allowSecurityQuestions, setAllowSecurityQuestions] = useState(false);
   const [staffMfa, setStaffMfa] = useState<StaffMfaSetting>('required');
+  const [phone, setPhone] = useState('');
   useEffect(() => {
     if (settings.data) {
       setAllowSecurityQuestions(settings.data.allowSecurityQuestions);
       setStaffMfa(settings.data.staffMfa);
+      setPhone(settings.data.phone ?? '');
     }
   }, [settings.data]);
 
   const save = useMutation({
-    mutationFn: () => dataProvider.updatePracticeSettings({ allowSecurityQuestions, staffMfa }),
+    mutationFn: () => dataProvider.updatePracticeSettings({ allowSecurityQuestions, staffMfa, phone: phone.trim() }),
     onSuccess: (saved) => {
       queryClient.setQueryData(QUERY_KEY, saved);
       notify('Practice settings saved', { type: 'success' });
@@ -48,7 +50,8 @@ const PracticeSettingsPage = () => {
   if (settings.isPending) return <CircularProgress aria-label="Loading practice settings" sx={{ m: 4 }} />;
   if (settings.isError) return <Alert severity="error" sx={{ m: 2 }}>{errorMessage(settings.error)}</Alert>;
   const practice = settings.data;
-  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions || staffMfa !== practice.staffMfa;
+  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions || staffMfa !== practice.staffMfa ||
+    phone.trim() !== (practice.phone ?? '');
 
   return (
     <Box sx={{ mt: 2, maxWidth: 720 }}>
@@ -69,6 +72,18 @@ const PracticeSettingsPage = () => {
               save.mutate();
             }}
           >
+            <TextField
+              id="practice-phone"
+              label="Practice phone"
+              type="tel"
+              value={phone}
+              onChange={(event) => setPhone(event.target.value)}
+              sx={{ minWidth: 280, mb: 1, display: 'block' }}
+              slotProps={{ htmlInput: { 'aria-describedby': 'practice-phone-help' } }}
+            />
+            <Typography variant="body2" color="text.secondary" id="practice-phone-help" sx={{ mb: 2 }}>
+              The number patients call for help with their portal account; security notices name it.
+            </Typography>
             <FormControlLabel
               control={
                 <Switch

@@ -36,7 +36,11 @@ export interface ResetDeskDataProvider extends DataProvider {
   getEmailPreview(id: Identifier): Promise<EmailPreview>;
   getDevMailbox(): Promise<DevMailboxMessage[]>;
   getPracticeSettings(): Promise<PracticeSettingsView>;
-  updatePracticeSettings(changes: { allowSecurityQuestions?: boolean; staffMfa?: StaffMfaSetting }): Promise<PracticeSettingsView>;
+  updatePracticeSettings(changes: {
+    allowSecurityQuestions?: boolean;
+    staffMfa?: StaffMfaSetting;
+    phone?: string;
+  }): Promise<PracticeSettingsView>;
 }
 
 const path = (...parts: Identifier[]) =>
