@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { loadStaffSsoConfig, StaffSsoConfig, StaffSsoConfigError } from '../staff-identity/staff-sso.config';
 import { FhirSyncConfig, FhirSyncConfigError, loadFhirSyncConfig } from '../ehr-sync/fhir-sync.config';
 
 /**
@@ -33,6 +34,8 @@ export interface AppConfig {
   /** The OpenID Provider's signing keys (a JWKS with private keys); generated when `generate` is set and the file is missing. */
   oidc: { jwksFile: string; generate: boolean };
   chartImport: ChartImportConfig;
+  /** Staff single sign-on; null when no STAFF_OIDC_* variable is set. */
+  staffSso: StaffSsoConfig | null;
 }
 
 /** FHIR chart imports: how MRNs and phones are read, how big an upload may be. */
@@ -187,7 +190,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     fhirSync: fhirSyncVars(env, cwd),
     oidc: oidcKeysVar(env, appEnv, dataDir, cwd),
     chartImport: chartImportConfig(env),
+    staffSso: staffSsoVars(env),
   });
+}
+
+function staffSsoVars(env: Env): StaffSsoConfig | null {
+  try {
+    return loadStaffSsoConfig(env);
+  } catch (error) {
+    if (error instanceof StaffSsoConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function fhirSyncVars(env: Env, cwd: string): FhirSyncConfig | null {
