@@ -8,6 +8,7 @@ import { PatientSearchIndexes1764050000000 } from './migrations/1764050000000-pa
 import { PatientSearchCounts1764100000000 } from './migrations/1764100000000-patient-search-counts';
 import { KeyedAuditChain1765100000000 } from './migrations/1765100000000-keyed-audit-chain';
 import { PatientSignInThrottle1765100100000 } from './migrations/1765100100000-patient-sign-in-throttle';
+import { UsernameSkeleton1765150000000 } from './migrations/1765150000000-username-skeleton';
 import { FhirSyncState1765300000000 } from './migrations/1765300000000-fhir-sync-state';
 import { OpenIdProvider1765400000000 } from './migrations/1765400000000-openid-provider';
 import { ChartImport1765200000000 } from './migrations/1765200000000-chart-import';
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   PatientSearchCounts1764100000000,
   KeyedAuditChain1765100000000,
   PatientSignInThrottle1765100100000,
+  UsernameSkeleton1765150000000,
   ChartImport1765200000000,
   FhirSyncState1765300000000,
   OpenIdProvider1765400000000,

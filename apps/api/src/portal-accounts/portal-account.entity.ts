@@ -18,6 +18,10 @@ export class PortalAccount {
   @Index('UQ_portal_accounts_username', { unique: true })
   @Column({ type: 'varchar', length: 64 })
   usernameNormalized: string;
+  /** Confusable skeleton (UTS #39): look-alikes such as "rеc1" (Cyrillic е) and "rec1" share one. Unique too. */
+  @Index('UQ_portal_accounts_username_skeleton', { unique: true })
+  @Column({ type: 'varchar', length: 255 })
+  usernameSkeleton: string;
   @Column({ type: 'varchar', length: 16 }) status: PortalAccountStatus;
   @Column({ type: 'tinyint', nullable: true }) openMarker: number | null;
   @Column({ type: 'varchar', length: 255, nullable: true }) passwordHash: string | null;

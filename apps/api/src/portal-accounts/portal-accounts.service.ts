@@ -5,7 +5,7 @@ import { DomainException } from '../common/domain.exception';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PortalAccount } from './portal-account.entity';
 import { uniqueViolation } from '../database/db-errors';
-import { normaliseUsername } from './username';
+import { normaliseUsername, usernameSkeleton } from './username';
 import { PortalAccountsRepository } from './portal-accounts.repository';
 
 export const USERNAME_TAKEN = 'Username has already been taken';
@@ -21,8 +21,8 @@ export interface NewPortalAccount {
 }
 
 /**
- * Creates portal accounts. Usernames are never reused: the unique index on the normalised
- * form, not the read-before-write check, is what decides a race, so the insert itself maps the
+ * Creates portal accounts. Usernames are never reused: the unique indexes on the normalised
+ * form and on the confusable skeleton, not the read-before-write check, is what decides a race, so the insert itself maps the
  * duplicate-key error to the message the patient sees.
  */
 @Injectable()
@@ -31,7 +31,9 @@ export class PortalAccountsService {
 
   /** Any account ever (closed ones included) holding this name. A fast path only; the index decides. */
   async isUsernameTaken(username: string, manager: EntityManager = this.uow.dataSource.manager): Promise<boolean> {
-    return manager.getRepository(PortalAccount).exists({ where: { usernameNormalized: normaliseUsername(username) } });
+    return manager.getRepository(PortalAccount).exists({
+      where: [{ usernameNormalized: normaliseUsername(username) }, { usernameSkeleton: usernameSkeleton(username) }],
+    });
   }
 
   /**
@@ -48,6 +50,7 @@ export class PortalAccountsService {
       patientId: input.patientId,
       username,
       usernameNormalized: normaliseUsername(username),
+      usernameSkeleton: usernameSkeleton(username),
       status: 'active',
       openMarker: 1,
       passwordHash: input.passwordHash,

@@ -9,7 +9,7 @@ import { RegistrationInvitation } from '../invitations/registration-invitation.e
 import { ChartImportService } from '../chart-import/chart-import.service';
 import { chartIdFor } from '../chart-import/fhir-mapping';
 import { PortalAccount } from '../portal-accounts/portal-account.entity';
-import { normaliseUsername } from '../portal-accounts/username';
+import { normaliseUsername, usernameSkeleton } from '../portal-accounts/username';
 import { normaliseSecurityAnswer } from '../passwords/password-hasher.service';
 import { Practice } from '../practices/practice.entity';
 import { StaffUser } from '../staff/staff-user.entity';
@@ -310,6 +310,7 @@ function account(
     patientId,
     username,
     usernameNormalized: normaliseUsername(username),
+    usernameSkeleton: usernameSkeleton(username),
     status,
     openMarker: closed ? null : 1,
     passwordHash: closed ? null : ctx.patientPasswordHash,

@@ -69,6 +69,17 @@ describe('registration step 2: creating the portal account', { skip: mysqlSkip }
     assert.equal((await invitationRow(t, link.invitationId)).status, 'pending');
   });
 
+  it('a look-alike of a taken username (Cyrillic е for Latin e) is taken too', async () => {
+    const first = await atStep2();
+    const taken = await first.browser.post(`/register/${first.link.token}/account`, form('rec1'));
+    assert.equal(taken.status, 200);
+    const { link, browser } = await atStep2();
+    const page = await browser.post(`/register/${link.token}/account`, form('r\u0435c1'));
+    assert.equal(page.status, 422);
+    assert.ok(page.text.includes('Username has already been taken'));
+    assert.equal((await openAccountsOf(t, link.patient.id)).length, 0);
+  });
+
   it('a weak password is refused with what to fix', async () => {
     const { link, browser } = await atStep2();
     const attempts: [string, RegExp][] = [
