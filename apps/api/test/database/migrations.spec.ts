@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { parseDatabaseUrl } from '../../src/config/app-config';
 import { MIGRATIONS, buildDataSourceOptions } from '../../src/database/data-source-options';
-import { normaliseUsername } from '../../src/portal-accounts/username';
+import { normaliseUsername, usernameSkeleton } from '../../src/portal-accounts/username';
 import { describeSchemaDrift } from '../support/schema-drift';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { mysqlSkip } from '../support/test-env';
@@ -102,8 +102,8 @@ for (const flavour of flavours) {
 
     const insertAccount = (username: string, patientId: string, status: 'active' | 'closed') =>
       dataSource.query(
-        'INSERT INTO portal_accounts (id, practiceId, patientId, username, usernameNormalized, status, openMarker, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [randomUUID(), randomUUID(), patientId, username, normaliseUsername(username), status, status === 'closed' ? null : 1, STAMP, STAMP],
+        'INSERT INTO portal_accounts (id, practiceId, patientId, username, usernameNormalized, usernameSkeleton, status, openMarker, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [randomUUID(), randomUUID(), patientId, username, normaliseUsername(username), usernameSkeleton(username), status, status === 'closed' ? null : 1, STAMP, STAMP],
       );
 
     const rejectsAsDuplicate = async (attempt: Promise<unknown>, what: string) => {
