@@ -1,7 +1,7 @@
 import { DataTable, List, SelectInput } from 'react-admin';
 
 import { DateTimeText } from '../common/dates';
-import { CHANNEL_LABELS, OUTBOX_STATUS_CHOICES, labelFor } from '../common/labels';
+import { OUTBOX_STATUS_CHOICES } from '../common/labels';
 import { OutboxStatusChip } from '../common/StatusChip';
 import type { OutboxMessage } from '../providers/types';
 import { listSx } from '../common/listSx';
@@ -19,6 +19,17 @@ const emailFilters = [
   />,
 ];
 
+/** Long addresses, subjects and errors stay on one clipped line (full text on hover) so the table fits 1366 px;
+ * channel, template, when it was sent and the next attempt are on the message's page. */
+const Clipped = ({ text, width }: { text: string | null | undefined; width: number }) =>
+  text ? (
+    <span title={text} style={{ display: 'block', maxWidth: width, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+      {text}
+    </span>
+  ) : (
+    <>—</>
+  );
+
 export const EmailList = () => (
   <List
     title="Emails"
@@ -31,11 +42,13 @@ export const EmailList = () => (
   >
     <DataTable<OutboxMessage> rowClick="show" bulkActionButtons={false}>
       <DataTable.Col source="createdAt" label="Created" render={(record) => <DateTimeText value={record.createdAt} />} />
-      <DataTable.Col source="channel" label="Channel" render={(record) => labelFor(CHANNEL_LABELS, record.channel)} />
-      <DataTable.Col source="template" label="Template" />
-      <DataTable.Col source="to" label="To" />
-      <DataTable.Col source="subject" label="Subject" render={(record) => record.subject ?? '—'} />
       <DataTable.Col source="status" label="Status" render={(record) => <OutboxStatusChip value={record.status} />} />
+      <DataTable.Col source="to" label="To" render={(record) => <Clipped text={record.to} width={160} />} />
+      <DataTable.Col
+        source="subject"
+        label="Subject"
+        render={(record) => <Clipped text={record.subject} width={180} />}
+      />
       <DataTable.Col
         source="attempts"
         label="Attempts"
@@ -45,15 +58,8 @@ export const EmailList = () => (
         source="lastError"
         label="Last error"
         disableSort
-        cellSx={() => ({ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis' })}
-        render={(record) => (record.lastError ? <span title={record.lastError}>{record.lastError}</span> : '—')}
+        render={(record) => <Clipped text={record.lastError} width={180} />}
       />
-      <DataTable.Col
-        source="nextAttemptAt"
-        label="Next attempt"
-        render={(record) => <DateTimeText value={record.nextAttemptAt} />}
-      />
-      <DataTable.Col source="sentAt" label="Sent" render={(record) => <DateTimeText value={record.sentAt} />} />
     </DataTable>
   </List>
 );
