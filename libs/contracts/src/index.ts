@@ -106,6 +106,8 @@ export interface ApiErrorBody {
   statusCode: number;
   error: string;
   message: string;
+  /** Machine-readable: validation_failed, not_found, conflict, forbidden, internal_error, database_unavailable, ... */
+  code: string;
   /** Field name to message; present only on validation failures (422). */
   errors?: Record<string, string>;
   /** Present on 500s so a support person can find the log line. */

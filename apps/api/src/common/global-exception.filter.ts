@@ -43,7 +43,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * The one error body of the API. Clients (react-admin, the patient pages, tests) rely on
- * `{statusCode, error, message, errors?}`; nothing else, and never a stack trace, leaves here.
+ * `{statusCode, error, message, code, errors?}`; nothing else, and never a stack trace, leaves here.
  */
 @Catch()
 export class GlobalExceptionFilter implements ExceptionFilter {
@@ -82,24 +82,25 @@ export class GlobalExceptionFilter implements ExceptionFilter {
         statusCode,
         error: STATUS_CODES[statusCode] ?? 'Error',
         message: exception.message,
+        code: exception.code === 'validation' ? 'validation_failed' : exception.code,
         ...(exception.fields ? { errors: exception.fields } : {}),
       };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       if (statusCode >= 500) return this.internal(exception, request);
-      return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: httpExceptionMessage(exception, request) };
+      return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: httpExceptionMessage(exception, request), code: HTTP_STATUS_CODES[statusCode] ?? 'bad_request' };
     }
     const bodyParserType = (exception as { type?: string } | null)?.type;
     if (bodyParserType === 'entity.parse.failed') {
-      return { statusCode: 400, error: STATUS_CODES[400]!, message: 'The request body is not valid JSON.' };
+      return { statusCode: 400, error: STATUS_CODES[400]!, message: 'The request body is not valid JSON.', code: 'bad_request' };
     }
     if (bodyParserType === 'entity.too.large') {
-      return { statusCode: 413, error: STATUS_CODES[413]!, message: 'The request body is too large.' };
+      return { statusCode: 413, error: STATUS_CODES[413]!, message: 'The request body is too large.', code: 'too_large' };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.error({ err: describe(exception), requestId: requestIdOf(request) }, 'database unavailable');
-      return { statusCode: 503, error: STATUS_CODES[503]!, message: UNAVAILABLE_MESSAGE };
+      return { statusCode: 503, error: STATUS_CODES[503]!, message: UNAVAILABLE_MESSAGE, code: 'database_unavailable' };
     }
     return this.internal(exception, request);
   }
@@ -111,10 +112,25 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       statusCode: 500,
       error: STATUS_CODES[500]!,
       message: `Something went wrong on our side. If it keeps happening, contact support and quote request id ${requestId}.`,
+      code: 'internal_error',
       requestId,
     };
   }
 }
+
+/** Codes for errors Nest raises itself (unknown routes, guards), in the domain's vocabulary. */
+const HTTP_STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'unsupported_media_type',
+  422: 'validation_failed',
+  429: 'rate_limited',
+};
 
 function httpExceptionMessage(exception: HttpException, request: Request): string {
   if (exception.getStatus() === 404 && exception.message.startsWith('Cannot ')) {

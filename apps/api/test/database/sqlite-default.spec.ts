@@ -129,7 +129,7 @@ describe('npm start with no configuration (embedded SQLite, demo data)', () => {
     const maple = await signIn('desk@maplegrove.test');
     const probe = await get(`/api/patients/${theirs.id}`, maple.cookie);
     assert.equal(probe.status, 404);
-    assert.deepEqual(await probe.json(), { statusCode: 404, error: 'Not Found', message: 'That patient was not found.' });
+    assert.deepEqual(await probe.json(), { statusCode: 404, error: 'Not Found', message: 'That patient was not found.', code: 'not_found' });
   });
 
   it('runs the desk actions on SQLite too: reset, resend and unlock leave the chart alone and the audit chain valid', async () => {

@@ -51,6 +51,7 @@ describe('API errors', { skip: mysqlSkip }, () => {
         statusCode: 422,
         error: 'Unprocessable Entity',
         message: 'Enter your email address.',
+        code: 'validation_failed',
         errors: { email: 'Enter your email address.' },
       });
     });
@@ -157,7 +158,7 @@ describe('API errors', { skip: mysqlSkip }, () => {
   });
 
   describe('database outage', () => {
-    const UNAVAILABLE = { statusCode: 503, error: 'Service Unavailable', message: UNAVAILABLE_MESSAGE };
+    const UNAVAILABLE = { statusCode: 503, error: 'Service Unavailable', message: UNAVAILABLE_MESSAGE, code: 'database_unavailable' };
 
     it('answers 503 with the outage message on staff routes, sign-in and health, then recovers', async () => {
       assert.equal((await desk.get('/api/patients')).status, 200, 'signed in and working before the outage');

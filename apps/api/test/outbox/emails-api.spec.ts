@@ -153,7 +153,7 @@ describe('admin email API', { skip: mysqlSkip }, () => {
   it('answers 409 to a retry of a queued message', async () => {
     const response = await admin.post(`/api/emails/${mapleRegistration.id}/retry`);
     assert.equal(response.status, 409);
-    assert.deepEqual(Object.keys(response.body).sort(), ['error', 'message', 'statusCode']);
+    assert.deepEqual(Object.keys(response.body).sort(), ['code', 'error', 'message', 'statusCode']);
   });
 
   it('needs the CSRF header to retry', async () => {

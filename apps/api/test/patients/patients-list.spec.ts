@@ -286,7 +286,7 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
     it('getOne of an unknown id rejects with the 404 the console shows', async () => {
       await assert.rejects(provider.getOne('patients', { id: '00000000-0000-4000-8000-000000000000' }), (error: HttpError) => {
         assert.equal(error.status, 404);
-        assert.deepEqual(error.body, { statusCode: 404, error: 'Not Found', message: 'That patient was not found.' });
+        assert.deepEqual(error.body, { statusCode: 404, error: 'Not Found', message: 'That patient was not found.', code: 'not_found' });
         return true;
       });
     });

@@ -24,13 +24,14 @@ export function assertApiError(response: ResponseLike, status: number, message?:
   assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${JSON.stringify(response.body)}`);
   assert.match(String(response.headers['content-type']), /^application\/json/);
   const body = response.body;
-  const expectedKeys = ['error', 'message', 'statusCode'];
+  const expectedKeys = ['code', 'error', 'message', 'statusCode'];
   if (status === 422) expectedKeys.push('errors');
   if (status === 500) expectedKeys.push('requestId');
   assert.deepEqual(Object.keys(body).sort(), expectedKeys.sort(), `error body keys: ${JSON.stringify(body)}`);
   assert.equal(body.statusCode, status);
   assert.equal(body.error, STATUS_CODES[status]);
   assert.equal(typeof body.message, 'string');
+  assert.match(String(body.code), /^[a-z_]+$/, 'the error carries a machine-readable code');
   assert.ok(body.message.length > 0, 'the message is empty');
   if (typeof message === 'string') assert.equal(body.message, message);
   else if (message) assert.match(body.message, message);
