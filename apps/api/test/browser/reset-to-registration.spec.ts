@@ -142,7 +142,7 @@ describe('desk reset → patient registration → admin audit trail, in a browse
   });
 
   it('the registration email’s link, opened in the same browser, completes registration with date of birth, PIN and a new username', async () => {
-    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email));
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email) && /new patient portal account/i.test(m.parsed.subject ?? ''));
     const links = [...String(mail.parsed.html || mail.parsed.text).matchAll(/https?:\/\/[^\s"'<>]+\/register\/[A-Za-z0-9_-]+/g)].map((m) => m[0]);
     assert.ok(links.length > 0, 'the email carries a registration link');
     assert.ok(links[0]!.startsWith(`${t.config.publicUrl}/register/`), `link ${links[0]} is under PUBLIC_URL`);
@@ -276,7 +276,7 @@ describe('desk reset → patient registration → admin audit trail, in a browse
   it('the admin’s Emails screen lists the registration email as sent, and its preview carries no live link', async () => {
     const { page } = admin;
     await page.getByRole('menuitem', { name: 'Emails' }).click();
-    const row = page.getByRole('row').filter({ hasText: patient.email }).filter({ hasText: 'registration-email' });
+    const row = page.getByRole('row').filter({ hasText: patient.email }).filter({ hasText: 'Create your new patient portal account' });
     await row.waitFor();
     assert.match(await row.innerText(), /Sent/);
     await saveScreenshot(page, 'emails');

@@ -33,7 +33,7 @@ describe('console: Portal apps and End portal sessions', { skip: browserSkip }, 
     await page.getByLabel(/^Name/).fill('Maple Grove portal');
     await page.getByLabel(/^Redirect URIs/).fill('http://portal.example/callback');
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Use https (plain http only for http://localhost or http://127.0.0.1).').waitFor();
+    await page.locator('.MuiFormHelperText-root', { hasText: 'Use https (plain http only for http://localhost or http://127.0.0.1).' }).waitFor();
     await page.getByLabel(/^Redirect URIs/).fill('https://portal.example/callback');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: 'Portal app added' }).waitFor();

@@ -43,7 +43,7 @@ describe('the reset loop, end to end over HTTP and real SMTP', { skip: mysqlSkip
     const { pin } = reset.body.invitation;
 
     await dispatcher.runOnce();
-    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email) && /registration|account/i.test(m.parsed.subject ?? ''));
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email) && /new patient portal account/i.test(m.parsed.subject ?? ''));
     assert.equal(mail.parsed.from?.value[0]?.address, 'portal@maplegrove.test');
     const body = `${mail.parsed.text}\n${mail.parsed.html}`;
     assert.ok(!body.includes(pin), 'the PIN is never in the email');
@@ -147,7 +147,7 @@ describe('the reset loop, end to end over HTTP and real SMTP', { skip: mysqlSkip
     await smtp.start();
     await t.dataSource.query('UPDATE outbox_messages SET nextAttemptAt = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [failed.id]);
     await dispatcher.runOnce();
-    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email));
+    const mail = await smtp.waitFor((m) => m.envelopeTo.includes(patient.email) && /new patient portal account/i.test(m.parsed.subject ?? ''));
     const link = registrationPath(mail.parsed.text ?? '');
     const [sent] = await t.dataSource.query('SELECT * FROM outbox_messages WHERE id = ?', [failed.id]);
     assert.equal(sent.status, 'sent');
