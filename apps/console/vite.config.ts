@@ -6,14 +6,7 @@ import react from '@vitejs/plugin-react';
 const API_TARGET = process.env.RESETDESK_API_URL ?? 'http://localhost:3000';
 
 /** Paths the dev server forwards to the API: JSON API and the server-rendered patient pages. */
-const PROXIED_PATHS = [
-  '/api',
-  '/register',
-  '/login',
-  '/forgot-password',
-  '/reset-password',
-  '/forgot-username',
-];
+const PROXIED_PATHS = ['/api', '/register', '/login', '/forgot-password', '/reset-password', '/forgot-username'];
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -28,14 +21,10 @@ export default defineConfig({
   },
   server: {
     port: 5173,
-    proxy: Object.fromEntries(
-      PROXIED_PATHS.map((path) => [path, { target: API_TARGET, changeOrigin: false }]),
-    ),
+    proxy: Object.fromEntries(PROXIED_PATHS.map((path) => [path, { target: API_TARGET, changeOrigin: false }])),
   },
   preview: {
-    proxy: Object.fromEntries(
-      PROXIED_PATHS.map((path) => [path, { target: API_TARGET, changeOrigin: false }]),
-    ),
+    proxy: Object.fromEntries(PROXIED_PATHS.map((path) => [path, { target: API_TARGET, changeOrigin: false }])),
   },
   build: {
     outDir: here('dist'),

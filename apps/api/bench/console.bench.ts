@@ -22,7 +22,15 @@ import { printTable } from './support/print-table';
 const TARGET_FIRST_LOAD_KB = 350;
 const DESK = 'desk@maplegrove.test';
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 /** A seeded or loaded MRN in the first cell: a real data row, not a loading placeholder. */
 const MRN_CELL = /^[A-Z]{2}-\d+$/;
 
@@ -61,7 +69,10 @@ interface TtiRun {
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const ms = (n: number | null) => (n === null || !Number.isFinite(n) ? '-' : n.toFixed(0));
-const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ');
+const loadNow = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 
 function kindOf(response: Response): Asset['kind'] | null {
   const type = (response.headers()['content-type'] ?? '').toLowerCase();
@@ -76,7 +87,12 @@ function kindOf(response: Response): Asset['kind'] | null {
  * Records every same-origin JS, CSS and HTML response a page receives while `load` runs, with
  * the size of its body gzipped at level 9 (what a server or CDN would send).
  */
-async function weigh(context: BrowserContext, name: string, origin: string, load: (page: import('playwright-core').Page) => Promise<void>): Promise<PageWeight> {
+async function weigh(
+  context: BrowserContext,
+  name: string,
+  origin: string,
+  load: (page: import('playwright-core').Page) => Promise<void>,
+): Promise<PageWeight> {
   const page = await context.newPage();
   const pending: Promise<Asset | null>[] = [];
   page.on('response', (response) => {
@@ -128,7 +144,12 @@ function listReady(mrnPattern: string): number | false {
   return visible && !!search && !search.disabled ? (globalThis as any).performance.now() : false;
 }
 
-async function timePatientList(context: BrowserContext, baseUrl: string, cache: TtiRun['cache'], page?: import('playwright-core').Page): Promise<{ run: TtiRun; page: import('playwright-core').Page }> {
+async function timePatientList(
+  context: BrowserContext,
+  baseUrl: string,
+  cache: TtiRun['cache'],
+  page?: import('playwright-core').Page,
+): Promise<{ run: TtiRun; page: import('playwright-core').Page }> {
   const tab = page ?? (await context.newPage());
   let listResponse: Response | null = null;
   const onResponse = (response: Response) => {
@@ -249,7 +270,10 @@ async function main(): Promise<number> {
     console.log('\nLargest files of the patient list load:');
     printTable(
       ['file', 'raw KB', 'gzip KB'],
-      [...list.assets].sort((a, b) => b.gzipBytes - a.gzipBytes).slice(0, 8).map((a) => [a.path, kb(a.bytes), kb(a.gzipBytes)]),
+      [...list.assets]
+        .sort((a, b) => b.gzipBytes - a.gzipBytes)
+        .slice(0, 8)
+        .map((a) => [a.path, kb(a.bytes), kb(a.gzipBytes)]),
       new Set([1, 2]),
     );
 
@@ -269,19 +293,35 @@ async function main(): Promise<number> {
       ];
     });
     printTable(['load', 'TTI median', 'min', 'max', 'list API answered at', 'list API server time'], rows, new Set([1, 2, 3, 4, 5]));
-    console.log(`(${listed.toLocaleString('en-US')} patients in the practice, ${(patients + 20).toLocaleString('en-US')} in the database; load average now ${loadNow()})`);
+    console.log(
+      `(${listed.toLocaleString('en-US')} patients in the practice, ${(patients + 20).toLocaleString('en-US')} in the database; load average now ${loadNow()})`,
+    );
 
     const misses = [signIn, list].filter((w) => w.firstLoadGzip > TARGET_FIRST_LOAD_KB * 1024);
     console.log(
       `\nTarget: ≤ ${TARGET_FIRST_LOAD_KB} KB gzip of JS and CSS on the first load of each page. Result: ${
-        misses.length ? `MISS (${misses.map((w) => `${w.page} ${kb(w.firstLoadGzip)} KB`).join('; ')})` : `PASS (largest ${kb(Math.max(signIn.firstLoadGzip, list.firstLoadGzip))} KB)`
+        misses.length
+          ? `MISS (${misses.map((w) => `${w.page} ${kb(w.firstLoadGzip)} KB`).join('; ')})`
+          : `PASS (largest ${kb(Math.max(signIn.firstLoadGzip, list.firstLoadGzip))} KB)`
       }`,
     );
 
     if (jsonFile) {
       writeFileSync(
         jsonFile,
-        JSON.stringify({ patients, listedPatients: listed, runs, targetKb: TARGET_FIRST_LOAD_KB, pages: [signIn, list], timings, machine: { cpus: cpus().length, node: process.versions.node, loadAverageAtEnd: loadavg() } }, null, 2),
+        JSON.stringify(
+          {
+            patients,
+            listedPatients: listed,
+            runs,
+            targetKb: TARGET_FIRST_LOAD_KB,
+            pages: [signIn, list],
+            timings,
+            machine: { cpus: cpus().length, node: process.versions.node, loadAverageAtEnd: loadavg() },
+          },
+          null,
+          2,
+        ),
       );
       console.log(`Results written to ${jsonFile}`);
     }

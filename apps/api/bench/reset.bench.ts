@@ -76,7 +76,17 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
   const port = await freePort();
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '../src/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), APP_SECRET, OIDC_JWKS_FILE: writeTestJwksFile(), SEED_DEMO: 'false', RUN_DISPATCHER: 'false', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      APP_SECRET,
+      OIDC_JWKS_FILE: writeTestJwksFile(),
+      SEED_DEMO: 'false',
+      RUN_DISPATCHER: 'false',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -90,18 +100,31 @@ async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; 
 }
 
 /** The floor's transaction behind a bare node:http server in a child process, loaded like the API. */
-async function measureBareHttpFloor(databaseUrl: string, practiceId: string, staffId: string, targets: string[]): Promise<{ run: LoadRun; cpuPerReset: number | null; failures: number }> {
+async function measureBareHttpFloor(
+  databaseUrl: string,
+  practiceId: string,
+  staffId: string,
+  targets: string[],
+): Promise<{ run: LoadRun; cpuPerReset: number | null; failures: number }> {
   const child = fork(join(__dirname, 'support/floor-http-server.js'), [], {
     env: { ...process.env, FLOOR_DATABASE_URL: databaseUrl, FLOOR_PRACTICE_ID: practiceId, FLOOR_STAFF_ID: staffId, FLOOR_CONCURRENCY: String(CONCURRENCY) },
   });
   try {
     const [port] = (await once(child, 'message')) as [number];
     const url = `http://127.0.0.1:${port}`;
-    const request = (id: string): LoadRequest => ({ method: 'POST', path: `/api/patients/${id}/portal-reset`, headers: { 'content-type': 'application/json' }, body: '{}' });
+    const request = (id: string): LoadRequest => ({
+      method: 'POST',
+      path: `/api/patients/${id}/portal-reset`,
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     await runHttpLoad(url, targets.slice(0, 100).map(request), { concurrency: CONCURRENCY });
     let failures = 0;
     const cpuBefore = processCpuMs(child.pid);
-    const run = await runHttpLoad(url, targets.map(request), { concurrency: CONCURRENCY, onResponse: (response) => void (response.status === 201 || failures++) });
+    const run = await runHttpLoad(url, targets.map(request), {
+      concurrency: CONCURRENCY,
+      onResponse: (response) => void (response.status === 201 || failures++),
+    });
     const cpuPerReset = cpuBefore === null ? null : (processCpuMs(child.pid)! - cpuBefore) / targets.length;
     return { run, cpuPerReset, failures: failures + run.errors.length };
   } finally {
@@ -198,14 +221,20 @@ async function main(): Promise<void> {
     const ratio = api.rate / floor.rate;
     console.log('');
     // Where the time goes: every audited change of a practice queues on its audit chain-head row.
-    console.log(`row-lock wait per reset: API ${apiLockWait.toFixed(1)} ms, floor ${floorLockWait.toFixed(1)} ms (InnoDB, mostly the practice's audit chain head)`);
+    console.log(
+      `row-lock wait per reset: API ${apiLockWait.toFixed(1)} ms, floor ${floorLockWait.toFixed(1)} ms (InnoDB, mostly the practice's audit chain head)`,
+    );
     if (apiCpuPerReset !== null) console.log(`API process CPU per reset: ${apiCpuPerReset.toFixed(2)} ms`);
     if (bare.cpuPerReset !== null) console.log(`bare node:http server CPU per reset: ${bare.cpuPerReset.toFixed(2)} ms`);
     // The most any HTTP server reaches here: the transport's own cost on a machine the load
     // client and MariaDB share.
     console.log(`ratio bare node:http/floor: ${(bareRun.rate / floor.rate).toFixed(2)} (the ceiling for any HTTP API on this machine)`);
     failures += bare.failures;
-    console.log(`load average: ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+    console.log(
+      `load average: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')} on ${cpus().length} cores`,
+    );
     console.log('');
     console.log(`failed requests: ${failures}`);
     for (const sample of failureSamples) console.log(`  ${sample}`);

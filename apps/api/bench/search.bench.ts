@@ -193,8 +193,10 @@ const isCountQuery = (sql: string) => /^SELECT\s+(\(SELECT\s+)?COUNT\(/i.test(sq
 const statementLabel = (sql: string) =>
   isCountQuery(sql) ? '-- count for Content-Range' : /\) k LEFT JOIN \(/.test(sql) ? '-- the page of 25 and its Content-Range counts' : '-- the page of 25';
 
-const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ');
-
+const loadNow = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 
 interface Dataset {
   /** Patients in the whole table, and in the searched practice. */
@@ -225,7 +227,9 @@ async function reuseDataset(db: BenchDatabase): Promise<Dataset> {
     { total: number; practice: string }[],
   ];
   const sample = await samplePatients(db.sql, maple.id);
-  console.log(`\nReusing ${db.name}: ${Number(counts!.total).toLocaleString('en-US')} patients, ${Number(counts!.practice).toLocaleString('en-US')} in Maple Grove (searched).`);
+  console.log(
+    `\nReusing ${db.name}: ${Number(counts!.total).toLocaleString('en-US')} patients, ${Number(counts!.practice).toLocaleString('en-US')} in Maple Grove (searched).`,
+  );
   return { patients: Number(counts!.total), practicePatients: Number(counts!.practice), sample, load: null };
 }
 
@@ -402,7 +406,9 @@ async function main(): Promise<number> {
     );
     console.log(`\nCheck: every search's p95 ÷ the p95 of GET /api/auth/me (${ms(controlP95)} ms in this run) ≤ ${MAX_P95_RATIO}.`);
     if (patients < REFERENCE_PATIENTS) {
-      console.log(`This run has ${patients.toLocaleString('en-US')} patients: the verdict is indicative; run with --patients ${REFERENCE_PATIENTS} for the real one.`);
+      console.log(
+        `This run has ${patients.toLocaleString('en-US')} patients: the verdict is indicative; run with --patients ${REFERENCE_PATIENTS} for the real one.`,
+      );
     }
     console.log(
       misses.length

@@ -92,7 +92,8 @@ async function ensureDemoPortalApp(dataSource: DataSource, publicUrl: string): P
 }
 
 function printBanner(config: AppConfig, seeded: boolean): void {
-  const where = config.database.type === 'mysql' ? `MySQL ${config.database.host}:${config.database.port}/${config.database.database}` : `SQLite ${config.database.path}`;
+  const where =
+    config.database.type === 'mysql' ? `MySQL ${config.database.host}:${config.database.port}/${config.database.database}` : `SQLite ${config.database.path}`;
   const lines = [
     '',
     `ResetDesk is running at ${config.publicUrl}`,

@@ -55,7 +55,12 @@ function runSpecs(root, files, env) {
   const compiled = join(root, 'dist', 'test');
   const unitDir = join(compiled, 'unit');
   const unitFiles = specFiles(unitDir).filter(matches).sort();
-  const otherFiles = unitOnly ? [] : specFiles(compiled).filter((file) => !file.startsWith(unitDir + '/')).filter(matches).sort();
+  const otherFiles = unitOnly
+    ? []
+    : specFiles(compiled)
+        .filter((file) => !file.startsWith(unitDir + '/'))
+        .filter(matches)
+        .sort();
   if (unitFiles.length + otherFiles.length === 0) {
     console.error('No compiled test files found under apps/api/dist/test. Run "npm run build" first.');
     process.exit(1);

@@ -17,15 +17,7 @@ export const theme: RaThemeOptions = {
     error: { main: '#b3261e' },
   },
   typography: {
-    fontFamily: [
-      'system-ui',
-      '-apple-system',
-      '"Segoe UI"',
-      'Roboto',
-      '"Helvetica Neue"',
-      'Arial',
-      'sans-serif',
-    ].join(','),
+    fontFamily: ['system-ui', '-apple-system', '"Segoe UI"', 'Roboto', '"Helvetica Neue"', 'Arial', 'sans-serif'].join(','),
   },
   components: {
     ...defaultTheme.components,

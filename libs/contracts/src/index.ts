@@ -23,32 +23,16 @@ export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 export const MESSAGE_CHANNELS = ['email', 'sms', 'voice', 'backchannel_logout'] as const;
 export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
 
-export const RESET_REASONS = [
-  'forgot_credentials',
-  'cannot_receive_code',
-  'account_locked',
-  'suspected_compromise',
-  'patient_request',
-  'other',
-] as const;
+export const RESET_REASONS = ['forgot_credentials', 'cannot_receive_code', 'account_locked', 'suspected_compromise', 'patient_request', 'other'] as const;
 export type ResetReason = (typeof RESET_REASONS)[number];
 
-export const IDENTITY_VERIFICATION_METHODS = [
-  'in_person_photo_id',
-  'phone_dob_and_address',
-  'callback_to_chart_phone',
-  'other',
-] as const;
+export const IDENTITY_VERIFICATION_METHODS = ['in_person_photo_id', 'phone_dob_and_address', 'callback_to_chart_phone', 'other'] as const;
 export type IdentityVerificationMethod = (typeof IDENTITY_VERIFICATION_METHODS)[number];
 
 export const CLINICAL_ENTRY_KINDS = ['allergy', 'medication', 'problem', 'encounter'] as const;
 export type ClinicalEntryKind = (typeof CLINICAL_ENTRY_KINDS)[number];
 
-export const LOCK_REASONS = [
-  'too_many_login_failures',
-  'too_many_recovery_failures',
-  'staff_action',
-] as const;
+export const LOCK_REASONS = ['too_many_login_failures', 'too_many_recovery_failures', 'staff_action'] as const;
 export type LockReason = (typeof LOCK_REASONS)[number];
 
 /** Every audit action the product writes. */

@@ -8,7 +8,10 @@ export class BenchUsageError extends Error {}
 export class BenchArgs {
   private readonly values = new Map<string, string | true>();
 
-  constructor(argv: string[], private readonly known: Record<string, 'count' | 'flag' | 'string'>) {
+  constructor(
+    argv: string[],
+    private readonly known: Record<string, 'count' | 'flag' | 'string'>,
+  ) {
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
       if (arg === '--help' || arg === '-h') {
@@ -19,7 +22,12 @@ export class BenchArgs {
       if (!match) throw new BenchUsageError(`Unexpected argument "${arg}"`);
       const name = match[1]!;
       const kind = known[name];
-      if (!kind) throw new BenchUsageError(`Unknown option --${name}. Options: ${Object.keys(known).map((k) => '--' + k).join(', ')}`);
+      if (!kind)
+        throw new BenchUsageError(
+          `Unknown option --${name}. Options: ${Object.keys(known)
+            .map((k) => '--' + k)
+            .join(', ')}`,
+        );
       if (kind === 'flag') {
         this.values.set(name, true);
       } else {

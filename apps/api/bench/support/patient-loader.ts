@@ -61,7 +61,6 @@ const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.exampl
 const BATCH_ROWS = 2000;
 const SAMPLE_SIZE = 20_000;
 
-
 /** Picks list items with weight 1/rank^s: the lists are roughly ordered by real-world frequency. */
 function zipfPicker<T>(items: readonly T[], s: number): (rand: () => number) => T {
   const cumulative: number[] = [];
@@ -93,7 +92,10 @@ function sqlDateTime(ms: number): string {
  */
 function orderedId(sequence: number, rand: () => number, kind = 0): string {
   const time = (0x0190_0000_0000 + kind * 0x10_0000_0000 + sequence).toString(16).padStart(12, '0');
-  const hex = (digits: number) => Math.floor(rand() * 16 ** digits).toString(16).padStart(digits, '0');
+  const hex = (digits: number) =>
+    Math.floor(rand() * 16 ** digits)
+      .toString(16)
+      .padStart(digits, '0');
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${hex(3)}-a${hex(3)}-${hex(6)}${hex(6)}`;
 }
 
@@ -145,10 +147,23 @@ export async function loadPatients(
         const phoneDigits = rand() < 0.97 ? `1${shape.areaCodes[i % shape.areaCodes.length]}${2_000_000 + i}` : null;
         const createdAt = sqlDateTime(now - (options.total - i) * 60_000);
         patients.push([
-          id, practice.id, mrn, firstName, lastName, dateOfBirth, rand() < 0.5 ? 'female' : 'male', email,
-          phoneDigits ? `+${phoneDigits}` : null, phoneDigits,
-          `${100 + Math.floor(rand() * 9800)} ${STREETS[Math.floor(rand() * STREETS.length)]}`, rand() < 0.15 ? `Apt ${1 + Math.floor(rand() * 40)}` : null,
-          shape.city, shape.state, `${shape.zip}${pad(Math.floor(rand() * 100), 2)}`, createdAt, createdAt,
+          id,
+          practice.id,
+          mrn,
+          firstName,
+          lastName,
+          dateOfBirth,
+          rand() < 0.5 ? 'female' : 'male',
+          email,
+          phoneDigits ? `+${phoneDigits}` : null,
+          phoneDigits,
+          `${100 + Math.floor(rand() * 9800)} ${STREETS[Math.floor(rand() * STREETS.length)]}`,
+          rand() < 0.15 ? `Apt ${1 + Math.floor(rand() * 40)}` : null,
+          shape.city,
+          shape.state,
+          `${shape.zip}${pad(Math.floor(rand() * 100), 2)}`,
+          createdAt,
+          createdAt,
         ]);
 
         if (practice.id === options.samplePracticeId) {
@@ -176,8 +191,17 @@ export async function loadPatients(
           accounts.push(accountRow(orderedId(i, rand, 2), practice.id, id, username, status, createdAt, passwordHashLike));
         } else if (roll < 0.55 && email) {
           pending.push([
-            orderedId(i, rand, 3), practice.id, id, sha256(`bench-token:${i}`), sha256(`bench-pin:${i}`), 'pending', 1, email,
-            sqlDateTime(now + 48 * 3_600_000), 0, createdAt,
+            orderedId(i, rand, 3),
+            practice.id,
+            id,
+            sha256(`bench-token:${i}`),
+            sha256(`bench-pin:${i}`),
+            'pending',
+            1,
+            email,
+            sqlDateTime(now + 48 * 3_600_000),
+            0,
+            createdAt,
           ]);
         }
       }
@@ -272,9 +296,22 @@ function accountRow(
 ): unknown[] {
   const closed = status === 'closed';
   return [
-    id, practiceId, patientId, username, username.toLowerCase(), status, closed ? null : 1, closed ? null : passwordHash,
-    status === 'locked' ? 5 : 0, status === 'locked' ? 'too_many_login_failures' : null, status === 'locked' ? createdAt : null,
-    closed ? 'reset' : null, closed ? createdAt : null, status === 'active' ? createdAt : null, createdAt, createdAt,
+    id,
+    practiceId,
+    patientId,
+    username,
+    username.toLowerCase(),
+    status,
+    closed ? null : 1,
+    closed ? null : passwordHash,
+    status === 'locked' ? 5 : 0,
+    status === 'locked' ? 'too_many_login_failures' : null,
+    status === 'locked' ? createdAt : null,
+    closed ? 'reset' : null,
+    closed ? createdAt : null,
+    status === 'active' ? createdAt : null,
+    createdAt,
+    createdAt,
   ];
 }
 

@@ -66,7 +66,9 @@ export class AuditChainKeys {
 
   /** HMAC-SHA-256 of the same canonical fields as the plain hash. */
   keyedHash(event: Omit<AuditEvent, 'hash'>): string {
-    return createHmac('sha256', this.hmacKey).update(JSON.stringify(['audit-chain-v2', ...canonical(event)])).digest('hex');
+    return createHmac('sha256', this.hmacKey)
+      .update(JSON.stringify(['audit-chain-v2', ...canonical(event)]))
+      .digest('hex');
   }
 
   /** The hash a row must carry: keyed from the head's keyedFromSeq on, plain before it. */
@@ -77,7 +79,9 @@ export class AuditChainKeys {
   /** A compact JWS (EdDSA) whose payload is the claims, in this order. */
   async sign(claims: AuditCheckpointClaims): Promise<string> {
     const payload = JSON.stringify({ practiceId: claims.practiceId, seq: claims.seq, hash: claims.hash, signedAt: claims.signedAt });
-    return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'EdDSA', kid: this.keyId, typ: 'resetdesk-audit-checkpoint' }).sign(this.signingKey);
+    return new CompactSign(new TextEncoder().encode(payload))
+      .setProtectedHeader({ alg: 'EdDSA', kid: this.keyId, typ: 'resetdesk-audit-checkpoint' })
+      .sign(this.signingKey);
   }
 
   /** The claims a signature really carries, or null when it is not ours or was altered. */

@@ -70,7 +70,9 @@ export class AuditEventsController {
 
   @Post('checkpoint/verify')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Whether a checkpoint is genuine and the chain still extends it: {valid, signatureValid, extendsCheckpoint, checked, firstBrokenId}' })
+  @ApiOperation({
+    summary: 'Whether a checkpoint is genuine and the chain still extends it: {valid, signatureValid, extendsCheckpoint, checked, firstBrokenId}',
+  })
   verifyCheckpoint(@Body() checkpoint: AuditCheckpointDto): Promise<AuditCheckpointVerification> {
     return this.events.verifyCheckpoint(checkpoint);
   }

@@ -55,8 +55,7 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 
 /** `YYYY-MM-DD`, or an ISO date-time; one without a zone is read on the practice's wall clock. */
 function parseMoment(raw: string, name: 'from' | 'to', timeZone: string): ParsedMoment {
-  const invalid = () =>
-    new DomainException('bad_request', `The ${name} filter must be a date (YYYY-MM-DD) or an ISO date-time such as 2026-11-24T09:30:00Z.`);
+  const invalid = () => new DomainException('bad_request', `The ${name} filter must be a date (YYYY-MM-DD) or an ISO date-time such as 2026-11-24T09:30:00Z.`);
   const value = raw.trim();
   const dateOnly = DATE_ONLY.exec(value);
   if (dateOnly) {
@@ -166,11 +165,7 @@ export class AuditEventsService {
     const ids = Array.from(new Set(events.map((e) => e.patientId).filter((id): id is string => !!id)));
     const found = new Map<string, AuditPatient>();
     if (!ids.length) return found;
-    const rows = await this.tenant
-      .query(Patient, 'p')
-      .select(['p.id', 'p.firstName', 'p.lastName', 'p.mrn'])
-      .andWhere('p.id IN (:...ids)', { ids })
-      .getMany();
+    const rows = await this.tenant.query(Patient, 'p').select(['p.id', 'p.firstName', 'p.lastName', 'p.mrn']).andWhere('p.id IN (:...ids)', { ids }).getMany();
     for (const row of rows) found.set(row.id, { name: `${row.firstName} ${row.lastName}`, mrn: row.mrn });
     return found;
   }
@@ -183,9 +178,7 @@ export class AuditEventsService {
     const words = term.trim().split(/\s+/).filter(Boolean).slice(0, 4);
     if (!words.length) return [];
     const qb = this.tenant.query(Patient, 'p').select('p.id');
-    const byName = words
-      .map((_w, i) => `(p.firstName LIKE :w${i} OR p.lastName LIKE :w${i})`)
-      .join(' AND ');
+    const byName = words.map((_w, i) => `(p.firstName LIKE :w${i} OR p.lastName LIKE :w${i})`).join(' AND ');
     const params: Record<string, string> = { mrn: term.trim() };
     words.forEach((word, i) => (params[`w${i}`] = `${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     qb.andWhere(`(p.mrn = :mrn OR (${byName}))`, params);
@@ -278,10 +271,7 @@ export class AuditEventsService {
     const lastSeq = Number(top?.maxSeq ?? 0);
     let afterSeq = 0;
     while (afterSeq < lastSeq) {
-      const batch = await applyCriteria(
-        manager.createQueryBuilder(AuditEvent, 'e').where('e.practiceId = :practiceId', { practiceId }),
-        criteria,
-      )
+      const batch = await applyCriteria(manager.createQueryBuilder(AuditEvent, 'e').where('e.practiceId = :practiceId', { practiceId }), criteria)
         .andWhere('e.seq > :afterSeq AND e.seq <= :lastSeq', { afterSeq, lastSeq })
         .orderBy('e.seq', 'ASC')
         .limit(EXPORT_BATCH_SIZE)
@@ -307,4 +297,3 @@ function applyCriteria(qb: SelectQueryBuilder<AuditEvent>, criteria: AuditCriter
   if (criteria.until) qb.andWhere('e.createdAt <= :until', { until: criteria.until });
   return qb;
 }
-

@@ -45,7 +45,12 @@ export type AuditEventInput =
     }
   | { action: 'portal.unlocked'; patientId: string; details: { portalAccountId: string; username: string; lockReason: string | null } }
   /** A lock for too many failed sign-ins that ran out (recorded at the next sign-in attempt). */
-  | { action: 'portal.unlocked'; patientId: string; reason: 'lock_expired'; details: { portalAccountId: string; username: string; lockReason: string | null; lockedUntil: string } }
+  | {
+      action: 'portal.unlocked';
+      patientId: string;
+      reason: 'lock_expired';
+      details: { portalAccountId: string; username: string; lockReason: string | null; lockedUntil: string };
+    }
   | {
       action: 'portal.locked';
       patientId: string;
@@ -64,7 +69,11 @@ export type AuditEventInput =
   | { action: 'invitation.locked'; patientId: string; details: { invitationId: string; failedAttempts: number } }
   | { action: 'invitation.code_sent'; patientId: string; details: { invitationId: string; channel: string; sentTo: string; outboxMessageId: string } }
   | { action: 'email.sent'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number } }
-  | { action: 'email.failed'; patientId: string | null; details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number; error: string; dead: boolean } }
+  | {
+      action: 'email.failed';
+      patientId: string | null;
+      details: { outboxMessageId: string; template: string; channel: string; to: string; attempts: number; error: string; dead: boolean };
+    }
   | { action: 'email.retried'; patientId: string | null; details: { outboxMessageId: string } }
   | { action: 'portal.login'; patientId: string; details: { portalAccountId: string; username: string; portalSessionId: string | null; via: 'login' | 'oidc' } }
   | {
@@ -120,7 +129,10 @@ export type AuditEventInput =
   | { action: 'practice.settings_updated'; details: { changes: Record<string, { from: unknown; to: unknown }> } }
   | { action: 'patient.contact_changed'; patientId: string; details: { field: 'email' | 'phone'; from: string | null; to: string | null } }
   | { action: 'audit.exported'; details: { filter: Record<string, unknown> } }
-  | { action: 'portal_app.created'; details: { portalAppId: string; name: string; clientId: string; confidential: boolean; redirectUris: string[]; backchannelLogoutUri: string | null } }
+  | {
+      action: 'portal_app.created';
+      details: { portalAppId: string; name: string; clientId: string; confidential: boolean; redirectUris: string[]; backchannelLogoutUri: string | null };
+    }
   | { action: 'portal_app.updated'; details: { portalAppId: string; clientId: string; changes: Record<string, { from: unknown; to: unknown }> } }
   | { action: 'portal_app.deleted'; details: { portalAppId: string; name: string; clientId: string } }
   | {

@@ -58,8 +58,7 @@ export class AuditLogService {
 
   private async lockHead(manager: EntityManager, practiceId: string): Promise<AuditChainHead> {
     const sql = Sql.on(manager);
-    const select = async () =>
-      (await sql.select(AuditChainHead, `SELECT * FROM audit_chain_heads WHERE practiceId = ?${sql.forUpdate}`, [practiceId]))[0];
+    const select = async () => (await sql.select(AuditChainHead, `SELECT * FROM audit_chain_heads WHERE practiceId = ?${sql.forUpdate}`, [practiceId]))[0];
     const existing = await select();
     if (existing) return existing;
     try {

@@ -25,7 +25,9 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in; sets the rd_session and rd_csrf cookies, or answers {mfaRequired, methods} with only a pending sign-in when a second step is due' })
+  @ApiOperation({
+    summary: 'Sign in; sets the rd_session and rd_csrf cookies, or answers {mfaRequired, methods} with only a pending sign-in when a second step is due',
+  })
   async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<StaffUserView | MfaRequiredView> {
     const outcome = await this.auth.login(body.email, body.password, request.ip ?? 'unknown', request.header('user-agent') ?? null);
     if (outcome.pending) {

@@ -231,7 +231,15 @@ export class StaffAuthService {
       await sessions.touch(row.sessionId, new Date(now));
     }
     return {
-      principal: { id: row.id, email: row.email, name: row.name, role: row.role, practiceId: row.practiceId, practiceName: row.practiceName, sessionId: row.sessionId },
+      principal: {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        practiceId: row.practiceId,
+        practiceName: row.practiceName,
+        sessionId: row.sessionId,
+      },
     };
   }
 
@@ -246,7 +254,6 @@ export class StaffAuthService {
 function toPrincipal(user: StaffUser, practice: Practice, sessionId: string): StaffPrincipal {
   return { id: user.id, email: user.email, name: user.name, role: user.role, practiceId: user.practiceId, practiceName: practice.name, sessionId };
 }
-
 
 const isTrue = (value: boolean | number | string) => value === true || value === 1 || value === '1';
 

@@ -96,11 +96,12 @@ export class ChartImportJobs implements OnApplicationBootstrap, OnApplicationShu
       if (!row) return null;
       if (row.status === 'running') {
         // Its process stopped mid-import: start again from the file, or say why not.
-        const reason = !row.filePath || !existsSync(row.filePath)
-          ? 'The server stopped before this import finished and the uploaded file is gone; upload it again.'
-          : row.attempts >= MAX_ATTEMPTS
-            ? `The import stopped ${row.attempts} times before finishing; upload a smaller file or check the server's memory and logs.`
-            : null;
+        const reason =
+          !row.filePath || !existsSync(row.filePath)
+            ? 'The server stopped before this import finished and the uploaded file is gone; upload it again.'
+            : row.attempts >= MAX_ATTEMPTS
+              ? `The import stopped ${row.attempts} times before finishing; upload a smaller file or check the server's memory and logs.`
+              : null;
         if (reason) {
           await this.repository.finish(manager, row.id, 'failed', reason, now);
           if (row.filePath) rmSync(row.filePath, { force: true });

@@ -13,7 +13,10 @@ export interface ImportIssueRow {
   reason: string;
 }
 
-export type ImportCounts = Pick<ChartImport, 'patientsCreated' | 'patientsUpdated' | 'patientsUnchanged' | 'entries' | 'skipped' | 'rejected' | 'warnings' | 'processed'>;
+export type ImportCounts = Pick<
+  ChartImport,
+  'patientsCreated' | 'patientsUpdated' | 'patientsUnchanged' | 'entries' | 'skipped' | 'rejected' | 'warnings' | 'processed'
+>;
 
 /** The SQL of chart imports: charts written by practice + FHIR id, import rows, their issues and job claims. */
 export class ChartImportRepository {
@@ -30,7 +33,10 @@ export class ChartImportRepository {
   /** Which chart holds each of `mrns` in the practice (the MRN is unique per practice). */
   async mrnHolders(manager: EntityManager, practiceId: string, mrns: string[]): Promise<Map<string, string>> {
     if (!mrns.length) return new Map();
-    const rows = await Sql.on(manager).rows<{ id: string; mrn: string }>(`SELECT id, mrn FROM patients WHERE practiceId = ? AND mrn IN (${marks(mrns)})`, [practiceId, ...mrns]);
+    const rows = await Sql.on(manager).rows<{ id: string; mrn: string }>(`SELECT id, mrn FROM patients WHERE practiceId = ? AND mrn IN (${marks(mrns)})`, [
+      practiceId,
+      ...mrns,
+    ]);
     return new Map(rows.map((row) => [row.mrn.toLowerCase(), row.id]));
   }
 
@@ -50,7 +56,10 @@ export class ChartImportRepository {
 
   async findEntries(manager: EntityManager, practiceId: string, ids: string[]): Promise<Map<string, ClinicalEntry>> {
     if (!ids.length) return new Map();
-    const rows = await Sql.on(manager).select(ClinicalEntry, `SELECT * FROM clinical_entries WHERE practiceId = ? AND id IN (${marks(ids)})`, [practiceId, ...ids]);
+    const rows = await Sql.on(manager).select(ClinicalEntry, `SELECT * FROM clinical_entries WHERE practiceId = ? AND id IN (${marks(ids)})`, [
+      practiceId,
+      ...ids,
+    ]);
     return new Map(rows.map((row) => [row.id, row]));
   }
 
@@ -85,7 +94,13 @@ export class ChartImportRepository {
     return row ?? null;
   }
 
-  async listImports(manager: EntityManager, practiceId: string, offset: number, limit: number, order: 'ASC' | 'DESC'): Promise<{ items: ChartImport[]; total: number }> {
+  async listImports(
+    manager: EntityManager,
+    practiceId: string,
+    offset: number,
+    limit: number,
+    order: 'ASC' | 'DESC',
+  ): Promise<{ items: ChartImport[]; total: number }> {
     const sql = Sql.on(manager);
     const items = await sql.select(
       ChartImport,
@@ -99,7 +114,18 @@ export class ChartImportRepository {
   async saveProgress(manager: EntityManager, id: string, counts: ImportCounts, total: number | null): Promise<void> {
     await Sql.on(manager).execute(
       'UPDATE chart_imports SET patientsCreated = ?, patientsUpdated = ?, patientsUnchanged = ?, entries = ?, skipped = ?, rejected = ?, warnings = ?, processed = ?, total = ? WHERE id = ?',
-      [counts.patientsCreated, counts.patientsUpdated, counts.patientsUnchanged, counts.entries, counts.skipped, counts.rejected, counts.warnings, counts.processed, total, id],
+      [
+        counts.patientsCreated,
+        counts.patientsUpdated,
+        counts.patientsUnchanged,
+        counts.entries,
+        counts.skipped,
+        counts.rejected,
+        counts.warnings,
+        counts.processed,
+        total,
+        id,
+      ],
     );
   }
 
@@ -150,7 +176,14 @@ export class ChartImportRepository {
     return row ?? null;
   }
 
-  async insertIssues(manager: EntityManager, importId: string, practiceId: string, kind: 'reject' | 'warning', firstSeq: number, issues: ImportIssueRow[]): Promise<void> {
+  async insertIssues(
+    manager: EntityManager,
+    importId: string,
+    practiceId: string,
+    kind: 'reject' | 'warning',
+    firstSeq: number,
+    issues: ImportIssueRow[],
+  ): Promise<void> {
     if (!issues.length) return;
     await insertMany(
       manager,
@@ -171,7 +204,10 @@ export class ChartImportRepository {
   }
 
   async listIssues(manager: EntityManager, importId: string, kind: 'reject' | 'warning', limit: number): Promise<ChartImportIssue[]> {
-    return Sql.on(manager).select(ChartImportIssue, `SELECT * FROM chart_import_issues WHERE importId = ? AND kind = ? ORDER BY seq LIMIT ${Number(limit)}`, [importId, kind]);
+    return Sql.on(manager).select(ChartImportIssue, `SELECT * FROM chart_import_issues WHERE importId = ? AND kind = ? ORDER BY seq LIMIT ${Number(limit)}`, [
+      importId,
+      kind,
+    ]);
   }
 }
 

@@ -130,7 +130,10 @@ export class ChartImportService {
   }
 
   /** Creates the import row of a run that starts later (an upload waiting for its job). */
-  async createImport(fields: Pick<ChartImport, 'practiceId' | 'source' | 'fileName'> & Partial<Pick<ChartImport, 'format' | 'filePath' | 'total'>> & { actor: AuditActor; status?: 'queued' | 'running' }): Promise<ChartImport> {
+  async createImport(
+    fields: Pick<ChartImport, 'practiceId' | 'source' | 'fileName'> &
+      Partial<Pick<ChartImport, 'format' | 'filePath' | 'total'>> & { actor: AuditActor; status?: 'queued' | 'running' },
+  ): Promise<ChartImport> {
     const now = new Date();
     const row: ChartImport = {
       id: randomUUID(),
@@ -176,7 +179,14 @@ export class ChartImportService {
         ? Promise.resolve(null)
         : request.importId
           ? Promise.resolve(request.importId)
-          : this.createImport({ practiceId: request.practiceId, source: request.source, fileName: request.fileName, actor: actorOf(request), status: 'running', total: request.total ?? null }).then((row) => row.id),
+          : this.createImport({
+              practiceId: request.practiceId,
+              source: request.source,
+              fileName: request.fileName,
+              actor: actorOf(request),
+              status: 'running',
+              total: request.total ?? null,
+            }).then((row) => row.id),
     );
   }
 }
@@ -188,7 +198,16 @@ function actorOf(request: ChartImportRequest): AuditActor {
 /** One run's state: counts, the batches being filled, the spool of resources that wait for their patients. */
 class ImportRun {
   private importId: string | null = null;
-  private readonly counts: ImportCounts = { patientsCreated: 0, patientsUpdated: 0, patientsUnchanged: 0, entries: 0, skipped: 0, rejected: 0, warnings: 0, processed: 0 };
+  private readonly counts: ImportCounts = {
+    patientsCreated: 0,
+    patientsUpdated: 0,
+    patientsUnchanged: 0,
+    entries: 0,
+    skipped: 0,
+    rejected: 0,
+    warnings: 0,
+    processed: 0,
+  };
   private readonly shownRejects: ImportIssueRow[] = [];
   private readonly shownWarnings: ImportIssueRow[] = [];
   private pendingRejects: ImportIssueRow[] = [];
@@ -250,7 +269,10 @@ class ImportRun {
           await this.audit.append(
             manager,
             this.practiceId,
-            { action: 'chart.imported', details: { source: this.request.source, fileName: this.request.fileName, importId: this.importId!, counts: this.publicCounts() } },
+            {
+              action: 'chart.imported',
+              details: { source: this.request.source, fileName: this.request.fileName, importId: this.importId!, counts: this.publicCounts() },
+            },
             this.actor,
           );
         }
@@ -367,11 +389,18 @@ class ImportRun {
         const mrnKey = item.value.mrn.toLowerCase();
         const holder = holders.get(mrnKey);
         if (holder !== undefined && holder !== id) {
-          rejects.push({ file: item.file, line: item.line, resourceType: 'Patient', resourceId: item.value.fhirId, reason: `medical record number ${item.value.mrn} already belongs to another chart` });
+          rejects.push({
+            file: item.file,
+            line: item.line,
+            resourceType: 'Patient',
+            resourceId: item.value.fhirId,
+            reason: `medical record number ${item.value.mrn} already belongs to another chart`,
+          });
           continue;
         }
         holders.set(mrnKey, id);
-        for (const warning of item.warnings) warnings.push({ file: item.file, line: item.line, resourceType: 'Patient', resourceId: item.value.fhirId, reason: warning });
+        for (const warning of item.warnings)
+          warnings.push({ file: item.file, line: item.line, resourceType: 'Patient', resourceId: item.value.fhirId, reason: warning });
         const current = existing.get(id);
         if (!current) {
           delta.created++;
@@ -394,7 +423,11 @@ class ImportRun {
           await this.audit.append(
             manager,
             this.practiceId,
-            { action: 'chart.contact_changed', patientId: id, details: { field, before: mask(current[field]), after: mask(item.value[field]), importId: this.importId ?? '' } },
+            {
+              action: 'chart.contact_changed',
+              patientId: id,
+              details: { field, before: mask(current[field]), after: mask(item.value[field]), importId: this.importId ?? '' },
+            },
             this.actor,
           );
         }
@@ -502,7 +535,12 @@ class ImportRun {
       if (this.writes) {
         await this.repository.insertEntries(manager, inserts);
         if (this.importId) {
-          const after = { ...this.counts, entries: this.counts.entries + stored, rejected: this.counts.rejected + rejects.length, processed: this.counts.processed + batch.length };
+          const after = {
+            ...this.counts,
+            entries: this.counts.entries + stored,
+            rejected: this.counts.rejected + rejects.length,
+            processed: this.counts.processed + batch.length,
+          };
           await this.repository.saveProgress(manager, this.importId, after, this.request.total ?? null);
         }
       }
@@ -526,7 +564,11 @@ class ImportRun {
   // ---- counts, issues, progress ---------------------------------------------------------------
 
   /** The counts as they will be once this batch commits, written in the batch's own transaction. */
-  private async saveProgressIn(manager: import('typeorm').EntityManager, delta: { created: number; updated: number; unchanged: number }, rejected: number): Promise<void> {
+  private async saveProgressIn(
+    manager: import('typeorm').EntityManager,
+    delta: { created: number; updated: number; unchanged: number },
+    rejected: number,
+  ): Promise<void> {
     if (!this.importId) return;
     await this.repository.saveProgress(
       manager,

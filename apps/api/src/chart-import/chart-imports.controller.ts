@@ -80,7 +80,11 @@ export function dispositionFileName(header: string | undefined): string | null {
     }
   }
   if (!name) name = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header)?.[1]?.replace(/\\(.)/g, '$1') ?? /filename\s*=\s*([^;\s]+)/i.exec(header)?.[1] ?? null;
-  const base = name?.split(/[\\/]/).pop()?.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const base = name
+    ?.split(/[\\/]/)
+    .pop()
+    ?.replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return base ? Array.from(base).slice(0, 255).join('') : null;
 }
 
@@ -101,12 +105,16 @@ export class ChartImportsController {
   @Post()
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Upload a FHIR R4 export to import (the file is the body: application/fhir+ndjson or application/x-ndjson for NDJSON, application/fhir+json or application/json for a Bundle)',
+    summary:
+      'Upload a FHIR R4 export to import (the file is the body: application/fhir+ndjson or application/x-ndjson for NDJSON, application/fhir+json or application/json for a Bundle)',
     description: 'Streamed to disk, up to IMPORT_MAX_MB; answers 202 {id, status} and runs as a job. The file name comes from Content-Disposition.',
   })
   async upload(@Req() request: Request): Promise<{ id: string; status: string }> {
     const staff = RequestContext.staff();
-    const mediaType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const mediaType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     const format = CONTENT_TYPES[mediaType];
     if (!format) {
       request.resume();
@@ -171,7 +179,13 @@ export class ChartImportsController {
   @ApiQuery({ name: 'sort', required: false, example: '["createdAt","DESC"]' })
   async list(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) response: Response): Promise<ChartImportView[]> {
     const listQuery = parseListQuery(query, { sortable: ['createdAt', 'id'], filters: [], defaultSort: { field: 'createdAt', order: 'DESC' } });
-    const { items, total } = await this.repository.listImports(this.uow.dataSource.manager, RequestContext.practiceId(), listQuery.offset, listQuery.limit, listQuery.sort?.order ?? 'DESC');
+    const { items, total } = await this.repository.listImports(
+      this.uow.dataSource.manager,
+      RequestContext.practiceId(),
+      listQuery.offset,
+      listQuery.limit,
+      listQuery.sort?.order ?? 'DESC',
+    );
     response.setHeader('Content-Range', contentRange('imports', listQuery.offset, items.length, total));
     return items.map(toView);
   }

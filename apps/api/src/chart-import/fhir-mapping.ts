@@ -38,8 +38,21 @@ export interface MappedPatient {
 }
 
 export const MAPPED_PATIENT_FIELDS = [
-  'mrn', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'email', 'phone', 'phoneDigits',
-  'addressLine1', 'addressLine2', 'city', 'state', 'postalCode', 'active', 'inactiveReason',
+  'mrn',
+  'firstName',
+  'lastName',
+  'dateOfBirth',
+  'sex',
+  'email',
+  'phone',
+  'phoneDigits',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'postalCode',
+  'active',
+  'inactiveReason',
 ] as const satisfies readonly (keyof MappedPatient)[];
 
 export interface MappedEntry {

@@ -93,7 +93,11 @@ async function* errorRecords(input: ImportInput): AsyncGenerator<SourceRecord> {
     if (!record.resource) continue;
     const issues = (record.resource.issue as { diagnostics?: string; details?: { text?: string }; code?: string }[] | undefined) ?? [];
     const first = issues[0];
-    yield { file: record.file, line: record.line, outcome: first?.diagnostics || first?.details?.text || first?.code || 'reported by the EHR as an export error' };
+    yield {
+      file: record.file,
+      line: record.line,
+      outcome: first?.diagnostics || first?.details?.text || first?.code || 'reported by the EHR as an export error',
+    };
   }
 }
 

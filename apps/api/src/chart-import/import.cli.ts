@@ -64,7 +64,9 @@ export function expandPaths(paths: string[]): string[] {
     if (stat.isDirectory()) {
       let names: string[];
       try {
-        names = readdirSync(absolute).filter((name) => IMPORTABLE.test(name)).sort();
+        names = readdirSync(absolute)
+          .filter((name) => IMPORTABLE.test(name))
+          .sort();
       } catch (error) {
         throw new CliError(`Cannot read the folder ${path}: ${(error as Error).message}`);
       }
@@ -149,7 +151,9 @@ async function main(argv: string[]): Promise<number> {
     const importer = new ChartImportService(uow, new AuditLogService(uow, new AuditChainKeys(new AppSecrets(config))), config);
     const progress = progressReporter(total);
     const inputs: ImportInput[] = files.map((file) => ({ fileName: basename(file), stream: createReadStream(file) }));
-    console.log(`${args.dryRun ? 'Checking (dry run, nothing is written)' : 'Importing'} ${files.length} file${files.length === 1 ? '' : 's'} into ${practice.name}`);
+    console.log(
+      `${args.dryRun ? 'Checking (dry run, nothing is written)' : 'Importing'} ${files.length} file${files.length === 1 ? '' : 's'} into ${practice.name}`,
+    );
     const result = await importer.run({
       practiceId: practice.id,
       source: 'cli',
@@ -166,10 +170,14 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_FAILED;
     }
     for (const reject of result.rejects) {
-      console.error(`Rejected ${reject.file}:${reject.line}${reject.resourceType ? ` ${reject.resourceType}${reject.resourceId ? `/${reject.resourceId}` : ''}` : ''}: ${reject.reason}`);
+      console.error(
+        `Rejected ${reject.file}:${reject.line}${reject.resourceType ? ` ${reject.resourceType}${reject.resourceId ? `/${reject.resourceId}` : ''}` : ''}: ${reject.reason}`,
+      );
     }
-    if (result.counts.rejected > result.rejects.length) console.error(`… and ${result.counts.rejected - result.rejects.length} more rejected (see the import in the console).`);
-    for (const warning of result.warningList) console.error(`Warning ${warning.file}:${warning.line} ${warning.resourceType ?? ''}/${warning.resourceId ?? ''}: ${warning.reason}`);
+    if (result.counts.rejected > result.rejects.length)
+      console.error(`… and ${result.counts.rejected - result.rejects.length} more rejected (see the import in the console).`);
+    for (const warning of result.warningList)
+      console.error(`Warning ${warning.file}:${warning.line} ${warning.resourceType ?? ''}/${warning.resourceId ?? ''}: ${warning.reason}`);
     console.log(summaryLine(result));
     return result.counts.rejected ? EXIT_REJECTS : EXIT_OK;
   } finally {

@@ -89,7 +89,12 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       if (statusCode >= 500) return this.internal(exception, request);
-      return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: httpExceptionMessage(exception, request), code: HTTP_STATUS_CODES[statusCode] ?? 'bad_request' };
+      return {
+        statusCode,
+        error: STATUS_CODES[statusCode] ?? 'Error',
+        message: httpExceptionMessage(exception, request),
+        code: HTTP_STATUS_CODES[statusCode] ?? 'bad_request',
+      };
     }
     const bodyParserType = (exception as { type?: string } | null)?.type;
     if (bodyParserType === 'entity.parse.failed') {
@@ -154,8 +159,7 @@ function describe(exception: unknown): Record<string, unknown> {
   return { value: String(exception) };
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function renderErrorPage(body: ApiErrorBody): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(body.error)}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><main><h1>${escapeHtml(body.error)}</h1><p>${escapeHtml(body.message)}</p></main></body></html>`;

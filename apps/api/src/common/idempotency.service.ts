@@ -47,10 +47,7 @@ export class IdempotencyService {
       return null;
     }
     if (row.requestHash !== request.requestHash) {
-      throw new DomainException(
-        'unprocessable',
-        'This Idempotency-Key was already used for a different request. Send a new key for a new request.',
-      );
+      throw new DomainException('unprocessable', 'This Idempotency-Key was already used for a different request. Send a new key for a new request.');
     }
     return JSON.parse(this.secrets.unseal('idempotency', row.responseBody)) as T;
   }

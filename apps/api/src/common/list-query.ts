@@ -45,7 +45,10 @@ export function parseListQuery(
     // Safe integers only, and no further than MAX_OFFSET: a JSON number such as 1e21 is an
     // "integer" to JavaScript but reaches SQL as `1e+21`, which no database reads as a LIMIT.
     if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_OFFSET) || range[1] < range[0]) {
-      throw new DomainException('bad_request', `The range parameter must be [start, end] with whole numbers from 0 to ${MAX_OFFSET}, start ≤ end, e.g. [0,24].`);
+      throw new DomainException(
+        'bad_request',
+        `The range parameter must be [start, end] with whole numbers from 0 to ${MAX_OFFSET}, start ≤ end, e.g. [0,24].`,
+      );
     }
     offset = range[0];
     limit = range[1] - range[0] + 1;

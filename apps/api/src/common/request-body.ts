@@ -32,9 +32,13 @@ function notForStreamedUploads(handler: RequestHandler): RequestHandler {
 
 function checkEnvelope(request: Request, _response: Response, next: NextFunction): void {
   if (!METHODS_WITH_BODY.has(request.method) || !request.is(['json', 'urlencoded'])) return next();
-  const encoding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = String(request.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
   if (!ENCODINGS.has(encoding)) {
-    return next(new DomainException('unsupported_media_type', 'The request body uses a Content-Encoding this server does not read (use gzip, deflate or none).'));
+    return next(
+      new DomainException('unsupported_media_type', 'The request body uses a Content-Encoding this server does not read (use gzip, deflate or none).'),
+    );
   }
   const charset = charsetOf(String(request.headers['content-type'] ?? ''));
   if (charset !== null && !CHARSETS.has(charset)) {
@@ -55,7 +59,9 @@ function translating(parser: RequestHandler): RequestHandler {
       if (error === undefined || error === null || error instanceof DomainException) return next(error);
       const refused = bodyError(error);
       // One short line: the client's mistake, not ours, so no stack trace.
-      logger.warn(`${request.method} ${request.path}: body refused (${(error as { type?: string; code?: string }).type ?? (error as { code?: string }).code ?? 'unreadable'})`);
+      logger.warn(
+        `${request.method} ${request.path}: body refused (${(error as { type?: string; code?: string }).type ?? (error as { code?: string }).code ?? 'unreadable'})`,
+      );
       next(refused);
     });
 }

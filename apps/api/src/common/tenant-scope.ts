@@ -28,7 +28,12 @@ export class TenantScope {
   }
 
   /** The row with this id in the caller's practice, or a 404 that says nothing more. */
-  async findOrFail<E extends ObjectLiteral>(entity: EntityTarget<E>, id: string, what: string, options: { manager?: EntityManager; lock?: boolean } = {}): Promise<E> {
+  async findOrFail<E extends ObjectLiteral>(
+    entity: EntityTarget<E>,
+    id: string,
+    what: string,
+    options: { manager?: EntityManager; lock?: boolean } = {},
+  ): Promise<E> {
     if (!isRecordId(id)) throw DomainException.notFound(what);
     let qb = this.query(entity, 'row', options.manager).andWhere('row.id = :id', { id });
     if (options.lock) qb = this.uow.forUpdate(qb);

@@ -23,7 +23,10 @@ export function buildValidationPipe(): ValidationPipe {
       const flat = flatten(errors);
       const unknown = flat.filter((e) => e.constraints.whitelistValidation).map((e) => e.field);
       if (unknown.length > 0) {
-        return new DomainException('bad_request', `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Remove ${unknown.length > 1 ? 'them' : 'it'} and try again.`);
+        return new DomainException(
+          'bad_request',
+          `Unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Remove ${unknown.length > 1 ? 'them' : 'it'} and try again.`,
+        );
       }
       const fields: Record<string, string> = {};
       for (const e of flat) fields[e.field] ??= Object.values(e.constraints)[0]!;

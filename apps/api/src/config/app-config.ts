@@ -49,8 +49,7 @@ export interface ChartImportConfig {
 }
 
 export type DatabaseConfig =
-  | { type: 'mysql'; url: string; host: string; port: number; username: string; password: string; database: string }
-  | { type: 'sqlite'; path: string };
+  { type: 'mysql'; url: string; host: string; port: number; username: string; password: string; database: string } | { type: 'sqlite'; path: string };
 
 export interface MailConfig {
   smtpUrl: string | null;
@@ -146,9 +145,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const publicUrlVar = urlVar(env, 'PUBLIC_URL', ['http:', 'https:']);
   const publicUrl = (publicUrlVar ? publicUrlVar.toString() : `http://localhost:${port}`).replace(/\/$/, '');
 
-  const database: DatabaseConfig = env.DATABASE_URL
-    ? parseDatabaseUrl(env.DATABASE_URL)
-    : { type: 'sqlite', path: resolve(dataDir, 'resetdesk.sqlite') };
+  const database: DatabaseConfig = env.DATABASE_URL ? parseDatabaseUrl(env.DATABASE_URL) : { type: 'sqlite', path: resolve(dataDir, 'resetdesk.sqlite') };
 
   const smtp = urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']);
   const sms = urlVar(env, 'SMS_WEBHOOK_URL', ['http:', 'https:']);
@@ -237,7 +234,8 @@ function chartImportConfig(env: Env): ChartImportConfig {
 function trustProxyVar(env: Env): string {
   const raw = (env.TRUST_PROXY ?? '').trim();
   if (!raw) return 'loopback';
-  if (/^\d+$/.test(raw) || /^[0-9a-fA-F:.,/\s]+$/.test(raw) || /^(loopback|linklocal|uniquelocal)(\s*,\s*(loopback|linklocal|uniquelocal))*$/.test(raw)) return raw;
+  if (/^\d+$/.test(raw) || /^[0-9a-fA-F:.,/\s]+$/.test(raw) || /^(loopback|linklocal|uniquelocal)(\s*,\s*(loopback|linklocal|uniquelocal))*$/.test(raw))
+    return raw;
   throw new ConfigError(`TRUST_PROXY must be loopback, linklocal, uniquelocal, a hop count or addresses/subnets like 172.18.0.0/16 (got "${raw}")`);
 }
 

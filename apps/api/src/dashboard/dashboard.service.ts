@@ -37,10 +37,7 @@ export class DashboardService {
       pending().getCount(),
       pending().andWhere('i.expiresAt <= :expiringBy', { expiringBy }).getCount(),
       lockedLinksQuery.getCount(),
-      this.tenant
-        .query(AuditEvent, 'e')
-        .andWhere("e.action = 'portal.reset' AND e.createdAt >= :startOfToday", { startOfToday })
-        .getCount(),
+      this.tenant.query(AuditEvent, 'e').andWhere("e.action = 'portal.reset' AND e.createdAt >= :startOfToday", { startOfToday }).getCount(),
       messages('retrying'),
       messages('dead'),
     ]);

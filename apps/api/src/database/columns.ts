@@ -1,4 +1,3 @@
-
 /**
  * Column shapes shared by every entity, so one definition yields the same schema on MySQL
  * and SQLite (the migrations spell out the same types).

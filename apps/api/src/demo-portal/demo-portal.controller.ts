@@ -144,7 +144,12 @@ export class DemoPortalController {
       header.alg === 'RS256' &&
       header.typ === 'logout+jwt' &&
       !!jwk &&
-      verify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }), Buffer.from(s, 'base64url')) &&
+      verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+        Buffer.from(s, 'base64url'),
+      ) &&
       payload.iss === this.issuer &&
       audience.includes(DEMO_PORTAL_CLIENT_ID) &&
       typeof payload.exp === 'number' &&
@@ -158,7 +163,13 @@ export class DemoPortalController {
 
   private discover(): Promise<oidc.Configuration> {
     this.configuration ??= oidc
-      .discovery(new URL(this.issuer), DEMO_PORTAL_CLIENT_ID, undefined, oidc.None(), this.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .discovery(
+        new URL(this.issuer),
+        DEMO_PORTAL_CLIENT_ID,
+        undefined,
+        oidc.None(),
+        this.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
       .catch((error: unknown) => {
         this.configuration = null;
         throw error;

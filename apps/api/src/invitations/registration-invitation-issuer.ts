@@ -36,7 +36,12 @@ export class RegistrationInvitationIssuer {
    * Replaces the patient's pending invitation (read under the caller's patient lock) with a new
    * one and queues its email.
    */
-  async issue(manager: EntityManager, held: Pick<HeldPatient, 'patient' | 'pendingInvitation'>, createdByStaffId: string | null, now = new Date()): Promise<IssuedRegistrationInvitation> {
+  async issue(
+    manager: EntityManager,
+    held: Pick<HeldPatient, 'patient' | 'pendingInvitation'>,
+    createdByStaffId: string | null,
+    now = new Date(),
+  ): Promise<IssuedRegistrationInvitation> {
     const { patient, pendingInvitation } = held;
     if (!patient.email) throw new Error('issue() needs a chart email; callers check it first');
     const invitations = RegistrationInvitationsRepository.on(manager);

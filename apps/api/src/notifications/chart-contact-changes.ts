@@ -39,13 +39,7 @@ export class ChartContactChanges {
       },
       actor,
     );
-    const [email, phone] =
-      change.field === 'email'
-        ? [[change.previous, change.current], [change.other]]
-        : [[change.other], [change.previous, change.current]];
-    await this.notices.notify(manager, event, [
-      ...email.map((address) => ({ email: address })),
-      ...phone.map((address) => ({ phone: address })),
-    ]);
+    const [email, phone] = change.field === 'email' ? [[change.previous, change.current], [change.other]] : [[change.other], [change.previous, change.current]];
+    await this.notices.notify(manager, event, [...email.map((address) => ({ email: address })), ...phone.map((address) => ({ phone: address }))]);
   }
 }

@@ -78,9 +78,7 @@ export class SecurityNotices implements OnModuleInit {
       channels: ['email', 'sms'],
       carriesSecret: false,
       async load({ message, manager }) {
-        const event = message.subjectId
-          ? await manager.findOne(AuditEvent, { where: { id: message.subjectId, practiceId: message.practiceId } })
-          : null;
+        const event = message.subjectId ? await manager.findOne(AuditEvent, { where: { id: message.subjectId, practiceId: message.practiceId } }) : null;
         if (!event) throw new PermanentDeliveryError('The event this notice is about no longer exists; not sent');
         const notice = NOTICES[event.action];
         if (!notice) throw new PermanentDeliveryError(`No notice is defined for ${event.action}; not sent`);

@@ -32,7 +32,11 @@ export function loadSigningKeys(file: string, generate: boolean): PrivateJwk[] {
     throw new Error(`OIDC_JWKS_FILE (${file}) is not valid JSON`);
   }
   const keys = (parsed as { keys?: unknown })?.keys;
-  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => k && typeof k === 'object' && typeof (k as PrivateJwk).kty === 'string' && (k as PrivateJwk).d)) {
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    !keys.every((k) => k && typeof k === 'object' && typeof (k as PrivateJwk).kty === 'string' && (k as PrivateJwk).d)
+  ) {
     throw new Error(`OIDC_JWKS_FILE (${file}) must be a JSON Web Key Set of private keys: {"keys": [{"kty": "RSA", "d": …}, …]}`);
   }
   return keys as PrivateJwk[];

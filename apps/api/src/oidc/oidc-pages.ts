@@ -8,7 +8,7 @@ const PAGES = ['login', 'expired', 'message', 'logout'] as const;
 
 /** Why an authorization request went wrong, in words for a patient (the technical code stays in the log). */
 const PROVIDER_ERRORS: Record<string, string> = {
-  invalid_client: 'The app that sent you here is not registered with your doctor\'s office.',
+  invalid_client: "The app that sent you here is not registered with your doctor's office.",
   invalid_redirect_uri: 'The app that sent you here asked to return to an address it has not registered.',
   invalid_request: 'The app that sent you here made a request we cannot accept.',
 };
@@ -28,11 +28,17 @@ export class OidcPages {
 
   login(response: Response, status: number, form: FormState & { action: string; appName: string; returnTo: string | null }): void {
     allowFormRedirectTo(response, form.returnTo);
-    this.renderer.send(response, status, this.pages.login, { title: 'Sign in', practice: null, section: OIDC_SECTION }, {
-      ...this.renderer.form(form),
-      action: form.action,
-      appName: form.appName,
-    });
+    this.renderer.send(
+      response,
+      status,
+      this.pages.login,
+      { title: 'Sign in', practice: null, section: OIDC_SECTION },
+      {
+        ...this.renderer.form(form),
+        action: form.action,
+        appName: form.appName,
+      },
+    );
   }
 
   expired(response: Response, restartHref: string | null): void {
@@ -52,7 +58,7 @@ export class OidcPages {
     const response = ctx.res as Response;
     this.message(response, ctx.status >= 400 ? ctx.status : 400, 'We could not sign you in', [
       PROVIDER_ERRORS[out.error] ?? 'Something went wrong with this sign-in request.',
-      'Go back to the portal and try again. If it keeps happening, contact your doctor\'s office.',
+      "Go back to the portal and try again. If it keeps happening, contact your doctor's office.",
     ]);
   }
 
@@ -61,10 +67,16 @@ export class OidcPages {
     const response = ctx.res as Response;
     const target = ctx.oidc?.params?.post_logout_redirect_uri;
     allowFormRedirectTo(response, typeof target === 'string' ? target : null);
-    this.renderer.send(response, 200, this.pages.logout, { title: 'Sign out', practice: null, section: OIDC_SECTION }, {
-      form,
-      appName: ctx.oidc?.client?.clientName ?? 'the patient portal',
-    });
+    this.renderer.send(
+      response,
+      200,
+      this.pages.logout,
+      { title: 'Sign out', practice: null, section: OIDC_SECTION },
+      {
+        form,
+        appName: ctx.oidc?.client?.clientName ?? 'the patient portal',
+      },
+    );
   }
 
   renderSignedOut(ctx: KoaContext): void {

@@ -131,7 +131,9 @@ export class OidcProviderHost {
     this.provider.proxy = true;
     // Every ID token names its session (`sid`), so back-channel logout tokens can say which one ended.
     Object.defineProperty(this.provider.Client.prototype, 'includeSid', { value: () => true, configurable: true });
-    this.provider.on('server_error', (_ctx: unknown, error: unknown) => this.logger.error(`OpenID provider error: ${String((error as Error)?.stack ?? error)}`));
+    this.provider.on('server_error', (_ctx: unknown, error: unknown) =>
+      this.logger.error(`OpenID provider error: ${String((error as Error)?.stack ?? error)}`),
+    );
   }
 }
 

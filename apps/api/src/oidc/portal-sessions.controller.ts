@@ -19,7 +19,8 @@ export class PortalSessionsController {
   @Post('end')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'End every portal and OpenID session, grant and refresh token of the patient’s account; apps get back-channel logout tokens. Answers the patient; 409 without an account',
+    summary:
+      'End every portal and OpenID session, grant and refresh token of the patient’s account; apps get back-channel logout tokens. Answers the patient; 409 without an account',
   })
   async end(@Param('id') id: string): Promise<PatientDetail> {
     await this.runner.run({ patientId: id, scope: 'portal-sessions-end', body: {}, idempotencyKey: null }, async (manager, { patient, openAccount }) => {

@@ -312,7 +312,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         {
           action: 'email.sent',
           patientId: message.patientId,
-          details: { outboxMessageId: message.id, template: message.template, channel: message.channel, to: maskedRecipient(message), attempts: message.attempts + 1 },
+          details: {
+            outboxMessageId: message.id,
+            template: message.template,
+            channel: message.channel,
+            to: maskedRecipient(message),
+            attempts: message.attempts + 1,
+          },
         },
         SYSTEM_ACTOR,
       );
@@ -363,7 +369,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         {
           action: 'email.failed',
           patientId: message.patientId,
-          details: { outboxMessageId: message.id, template: message.template, channel: message.channel, to: maskedRecipient(message), attempts, error: lastError, dead },
+          details: {
+            outboxMessageId: message.id,
+            template: message.template,
+            channel: message.channel,
+            to: maskedRecipient(message),
+            attempts,
+            error: lastError,
+            dead,
+          },
         },
         SYSTEM_ACTOR,
       );
@@ -372,14 +386,29 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async markAbandonedDead(manager: EntityManager, row: OutboxMessage, now: Date): Promise<void> {
-    await OutboxMessagesRepository.on(manager).update(row.id, { status: 'dead', attempts: row.attempts, lastError: ABANDONED, claimedUntil: null, nextAttemptAt: now, updatedAt: now });
+    await OutboxMessagesRepository.on(manager).update(row.id, {
+      status: 'dead',
+      attempts: row.attempts,
+      lastError: ABANDONED,
+      claimedUntil: null,
+      nextAttemptAt: now,
+      updatedAt: now,
+    });
     await this.audit.append(
       manager,
       row.practiceId,
       {
         action: 'email.failed',
         patientId: row.patientId,
-        details: { outboxMessageId: row.id, template: row.template, channel: row.channel, to: maskedRecipient(row), attempts: row.attempts, error: ABANDONED, dead: true },
+        details: {
+          outboxMessageId: row.id,
+          template: row.template,
+          channel: row.channel,
+          to: maskedRecipient(row),
+          attempts: row.attempts,
+          error: ABANDONED,
+          dead: true,
+        },
       },
       SYSTEM_ACTOR,
     );

@@ -39,9 +39,18 @@ export class PasswordChangeService {
 
   async change(link: OpenResetLink, answer: { newPassword: string; confirmNewPassword: string }): Promise<PasswordChangeOutcome> {
     const { request, account, patient } = link;
-    const context = { username: account.username, email: patient.email, firstName: patient.firstName, lastName: patient.lastName, dateOfBirth: patient.dateOfBirth };
+    const context = {
+      username: account.username,
+      email: patient.email,
+      firstName: patient.firstName,
+      lastName: patient.lastName,
+      dateOfBirth: patient.dateOfBirth,
+    };
     const weaknesses = answer.newPassword ? passwordProblems(answer.newPassword, context) : [];
-    const errors = newPasswordProblems(answer.newPassword, answer.confirmNewPassword, weaknesses, { password: 'newPassword', confirmation: 'confirmNewPassword' });
+    const errors = newPasswordProblems(answer.newPassword, answer.confirmNewPassword, weaknesses, {
+      password: 'newPassword',
+      confirmation: 'confirmNewPassword',
+    });
     if (errors) return { kind: 'rejected', errors };
 
     // argon2 is deliberately slow: hash before the transaction so no row lock waits on it.

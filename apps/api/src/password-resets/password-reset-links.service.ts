@@ -64,9 +64,7 @@ export class PasswordResetLinks {
   async lock(manager: EntityManager, link: Pick<OpenResetLink, 'request'>): Promise<ResetLinkState> {
     const { request: known } = link;
     await this.uow.forUpdate(manager.createQueryBuilder(Patient, 'patient').where('patient.id = :id', { id: known.patientId })).getOne();
-    const request = await this.uow
-      .forUpdate(manager.createQueryBuilder(PasswordResetRequest, 'request').where('request.id = :id', { id: known.id }))
-      .getOne();
+    const request = await this.uow.forUpdate(manager.createQueryBuilder(PasswordResetRequest, 'request').where('request.id = :id', { id: known.id })).getOne();
     if (!request) return { kind: 'invalid', practice: null };
     const account = await this.uow
       .forUpdate(manager.createQueryBuilder(PortalAccount, 'account').where('account.id = :id', { id: request.portalAccountId }))

@@ -61,15 +61,16 @@ export class PasswordResetRequestsService {
 
   private async issue(manager: EntityManager, account: PortalAccount, patient: Patient, token: string, tokenHash: string): Promise<boolean> {
     const now = new Date();
-    const recent = await manager.count(PasswordResetRequest, { where: { portalAccountId: account.id, createdAt: MoreThan(new Date(now.getTime() - 3_600_000)) } });
-    const refusal: RequestedReason | null =
-      needsOfficeToUnlock(account)
-        ? 'account_locked'
-        : !patient.email
-          ? 'no_chart_email'
-          : recent >= MAX_RESET_LINKS_PER_HOUR
-            ? 'throttled'
-            : null;
+    const recent = await manager.count(PasswordResetRequest, {
+      where: { portalAccountId: account.id, createdAt: MoreThan(new Date(now.getTime() - 3_600_000)) },
+    });
+    const refusal: RequestedReason | null = needsOfficeToUnlock(account)
+      ? 'account_locked'
+      : !patient.email
+        ? 'no_chart_email'
+        : recent >= MAX_RESET_LINKS_PER_HOUR
+          ? 'throttled'
+          : null;
     const base = { portalAccountId: account.id, username: account.username };
     if (refusal) {
       await this.audit.append(
@@ -91,7 +92,10 @@ export class PasswordResetRequestsService {
     const requests = PasswordResetRequestsRepository.on(manager);
     const pending = await requests.pendingOfAccount(account.id);
     if (pending.length) {
-      await requests.revoke(pending.map((p) => p.id), now);
+      await requests.revoke(
+        pending.map((p) => p.id),
+        now,
+      );
     }
     const request: PasswordResetRequest = {
       id: randomUUID(),

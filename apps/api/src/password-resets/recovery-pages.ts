@@ -82,12 +82,17 @@ export class RecoveryPages {
 
   code(response: Response, status: number, token: string, link: OpenResetLink, form: Omit<CodeForm, 'base' | 'phone' | 'otherMethod'>): void {
     const question = recoveryMethods(link).question;
-    this.renderer.code(response, status, { practice: link.practice, section: SECTION }, {
-      ...form,
-      base: base(token),
-      phone: link.patient.phone,
-      otherMethod: question ? { href: `${base(token)}/question`, text: 'Answer my security question instead' } : undefined,
-    });
+    this.renderer.code(
+      response,
+      status,
+      { practice: link.practice, section: SECTION },
+      {
+        ...form,
+        base: base(token),
+        phone: link.patient.phone,
+        otherMethod: question ? { href: `${base(token)}/question`, text: 'Answer my security question instead' } : undefined,
+      },
+    );
   }
 
   newPassword(response: Response, status: number, token: string, link: OpenResetLink, form: FormState): void {

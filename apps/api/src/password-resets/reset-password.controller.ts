@@ -47,7 +47,12 @@ export class ResetPasswordController {
 
   @Post(':token/question')
   @ApiOperation({ summary: 'Answer the security question: dateOfBirth, securityAnswer' })
-  async answerQuestion(@Param('token') token: string, @Body() body: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async answerQuestion(
+    @Param('token') token: string,
+    @Body() body: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const link = await this.openLink(token, request, response);
     if (!link) return;
     const values = { dateOfBirth: formField(body, 'dateOfBirth', 32), securityAnswer: formField(body, 'securityAnswer', 200) };
@@ -106,7 +111,12 @@ export class ResetPasswordController {
 
   @Post(':token/new-password')
   @ApiOperation({ summary: 'Save password: newPassword, confirmNewPassword; ends every portal session of the account' })
-  async saveNewPassword(@Param('token') token: string, @Body() body: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async saveNewPassword(
+    @Param('token') token: string,
+    @Body() body: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const link = await this.openLink(token, request, response);
     if (!link) return;
     if (!this.proof.holds(request, link.request)) return this.pages.notVerified(response, token, link.practice);
@@ -159,13 +169,22 @@ export class ResetPasswordController {
       case 'rejected':
         return showErrors(outcome.errors);
       case 'method_unavailable':
-        return this.pages.choose(response, 409, token, link, { formError: 'That way of confirming it is you is not available for your account. Choose another below.' });
+        return this.pages.choose(response, 409, token, link, {
+          formError: 'That way of confirming it is you is not available for your account. Choose another below.',
+        });
       default:
         return this.pages.problem(response, outcome satisfies ResetLinkProblem);
     }
   }
 
-  private showCodeOutcome(request: Request, response: Response, token: string, link: OpenResetLink, outcome: RecoveryCodeOutcome, values: Record<string, string>): void {
+  private showCodeOutcome(
+    request: Request,
+    response: Response,
+    token: string,
+    link: OpenResetLink,
+    outcome: RecoveryCodeOutcome,
+    values: Record<string, string>,
+  ): void {
     const csrf = this.csrf.fieldFor(request, response);
     switch (outcome.kind) {
       case 'code_page':
@@ -175,7 +194,9 @@ export class ResetPasswordController {
       case 'no_code':
         return this.pages.phone(response, 200, token, link, { csrf, values, formError: 'To get a security code, enter your phone number below.' });
       case 'method_unavailable':
-        return this.pages.choose(response, 409, token, link, { formError: 'That way of confirming it is you is not available for your account. Choose another below.' });
+        return this.pages.choose(response, 409, token, link, {
+          formError: 'That way of confirming it is you is not available for your account. Choose another below.',
+        });
       default:
         return this.pages.problem(response, outcome);
     }

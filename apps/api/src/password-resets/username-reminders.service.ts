@@ -39,7 +39,11 @@ export class UsernameRemindersService {
             .forUpdate(
               manager
                 .createQueryBuilder(Patient, 'patient')
-                .where('patient.practiceId IN (:...practiceIds) AND patient.email = :email AND patient.dateOfBirth = :dateOfBirth', { practiceIds, email, dateOfBirth }),
+                .where('patient.practiceId IN (:...practiceIds) AND patient.email = :email AND patient.dateOfBirth = :dateOfBirth', {
+                  practiceIds,
+                  email,
+                  dateOfBirth,
+                }),
             )
             .getMany()
         : [];

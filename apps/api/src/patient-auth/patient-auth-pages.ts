@@ -22,10 +22,16 @@ export class PatientAuthPages {
   }
 
   login(response: Response, status: number, form: FormState & { notice?: SignInNotice | null }): void {
-    this.renderer.send(response, status, this.pages.login, { title: 'Sign in', practice: null, section: SIGN_IN_SECTION }, {
-      ...this.renderer.form(form),
-      notice: form.notice ? SIGN_IN_NOTICES[form.notice] : null,
-    });
+    this.renderer.send(
+      response,
+      status,
+      this.pages.login,
+      { title: 'Sign in', practice: null, section: SIGN_IN_SECTION },
+      {
+        ...this.renderer.form(form),
+        notice: form.notice ? SIGN_IN_NOTICES[form.notice] : null,
+      },
+    );
   }
 
   signedIn(response: Response, practice: Practice | null, username: string, csrf: string): void {

@@ -109,9 +109,7 @@ export class PatientSignInService {
     }
 
     return this.uow.run(async (manager): Promise<SignInOutcome> => {
-      const current = await this.uow
-        .forUpdate(manager.createQueryBuilder(PortalAccount, 'account').where('account.id = :id', { id: account.id }))
-        .getOne();
+      const current = await this.uow.forUpdate(manager.createQueryBuilder(PortalAccount, 'account').where('account.id = :id', { id: account.id })).getOne();
       // Closed or given a new password since the check above: that check proves nothing now.
       if (!current || current.status === 'closed' || current.passwordHash !== account.passwordHash) {
         await this.throttle.recordFailure(clientAddress, username, manager);
@@ -177,7 +175,12 @@ export class PatientSignInService {
         action: 'portal.login_failed',
         patientId: patient.id,
         reason: 'wrong_password',
-        details: { portalAccountId: account.id, username: account.username, failedLoginCount, lockReason: locks ? 'too_many_login_failures' : account.lockReason },
+        details: {
+          portalAccountId: account.id,
+          username: account.username,
+          failedLoginCount,
+          lockReason: locks ? 'too_many_login_failures' : account.lockReason,
+        },
       },
       actor,
     );

@@ -93,7 +93,12 @@ export function addressBlock(address: string | null | undefined): string {
     const left = head ? head.split(':') : [];
     const right = tail ? tail.split(':') : [];
     const groups = raw.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-    return groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':') + '::/64';
+    return (
+      groups
+        .slice(0, 4)
+        .map((g) => parseInt(g || '0', 16).toString(16))
+        .join(':') + '::/64'
+    );
   }
   return raw || 'unknown';
 }

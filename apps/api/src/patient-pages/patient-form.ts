@@ -84,11 +84,7 @@ export function newPasswordProblems(
 ): FieldErrors | null {
   return collect({
     [fields.password]: !password ? 'Enter a password.' : weaknesses.length ? `${MESSAGES.passwordWeak} ${weaknesses.join('; ')}.` : null,
-    [fields.confirmation]: !confirmation
-      ? 'Enter your password again to confirm it.'
-      : password && confirmation !== password
-        ? MESSAGES.passwordsDiffer
-        : null,
+    [fields.confirmation]: !confirmation ? 'Enter your password again to confirm it.' : password && confirmation !== password ? MESSAGES.passwordsDiffer : null,
   });
 }
 

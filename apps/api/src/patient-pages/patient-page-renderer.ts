@@ -108,16 +108,22 @@ export class PatientPageRenderer {
 
   /** "Enter your security code": Security code, Check, and Request the code again. */
   code(response: Response, status: number, frame: Omit<PageFrame, 'title'>, form: CodeForm): void {
-    this.send(response, status, this.shared.code, { ...frame, title: 'Enter your security code' }, {
-      ...this.form(form),
-      base: form.base,
-      otherMethod: form.otherMethod ?? null,
-      phoneLast4: (form.phone ?? '').replace(/\D/g, '').slice(-4),
-      voice: form.channel === 'voice',
-      codeMinutes: CODE_TTL_MS / 60_000,
-      sent: form.sent,
-      notice: form.notice,
-    });
+    this.send(
+      response,
+      status,
+      this.shared.code,
+      { ...frame, title: 'Enter your security code' },
+      {
+        ...this.form(form),
+        base: form.base,
+        otherMethod: form.otherMethod ?? null,
+        phoneLast4: (form.phone ?? '').replace(/\D/g, '').slice(-4),
+        voice: form.channel === 'voice',
+        codeMinutes: CODE_TTL_MS / 60_000,
+        sent: form.sent,
+        notice: form.notice,
+      },
+    );
   }
 
   /** A form post whose CSRF token was missing, forged or stale: nothing was read or counted. */

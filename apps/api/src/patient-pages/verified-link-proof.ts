@@ -58,7 +58,9 @@ export abstract class VerifiedLinkProof {
   }
 
   private sign(linkId: string, expires: number, verifiedAt: Date): string {
-    return createHmac('sha256', this.key).update(`${linkId}.${expires}.${new Date(verifiedAt).getTime()}`).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(`${linkId}.${expires}.${new Date(verifiedAt).getTime()}`)
+      .digest('base64url');
   }
 
   private cookieOptions(request: Request): CookieOptions {

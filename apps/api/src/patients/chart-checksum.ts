@@ -3,8 +3,23 @@ import { ClinicalEntry } from './clinical-entry.entity';
 import { Patient } from './patient.entity';
 
 const DEMOGRAPHIC_FIELDS = [
-  'id', 'practiceId', 'mrn', 'firstName', 'lastName', 'dateOfBirth', 'sex', 'email', 'phone', 'phoneDigits',
-  'addressLine1', 'addressLine2', 'city', 'state', 'postalCode', 'createdAt', 'updatedAt',
+  'id',
+  'practiceId',
+  'mrn',
+  'firstName',
+  'lastName',
+  'dateOfBirth',
+  'sex',
+  'email',
+  'phone',
+  'phoneDigits',
+  'addressLine1',
+  'addressLine2',
+  'city',
+  'state',
+  'postalCode',
+  'createdAt',
+  'updatedAt',
 ] as const;
 const ENTRY_FIELDS = ['id', 'practiceId', 'patientId', 'kind', 'code', 'description', 'status', 'recordedOn', 'notes', 'createdAt'] as const;
 

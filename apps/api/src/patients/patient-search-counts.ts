@@ -33,8 +33,18 @@ export const SEARCH_COUNT_TABLE = 'patient_search_prefix_counts';
  * to sort every "Ave…" patient first. Not entity columns: SQLite has no such index path.
  */
 export const SEARCH_KEY_COLUMNS = [
-  { name: 'firstNamePrefix', source: 'firstName', index: 'IDX_patients_practice_first_prefix', indexColumns: ['practiceId', 'firstNamePrefix', 'lastName', 'firstName', 'id'] },
-  { name: 'emailPrefix', source: 'email', index: 'IDX_patients_practice_email_prefix', indexColumns: ['practiceId', 'emailPrefix', 'lastName', 'firstName', 'id', 'email'] },
+  {
+    name: 'firstNamePrefix',
+    source: 'firstName',
+    index: 'IDX_patients_practice_first_prefix',
+    indexColumns: ['practiceId', 'firstNamePrefix', 'lastName', 'firstName', 'id'],
+  },
+  {
+    name: 'emailPrefix',
+    source: 'email',
+    index: 'IDX_patients_practice_email_prefix',
+    indexColumns: ['practiceId', 'emailPrefix', 'lastName', 'firstName', 'id', 'email'],
+  },
 ] as const;
 
 export function addSearchKeyColumnsSql(charset: string, collation: string): string[] {
@@ -107,14 +117,16 @@ export function keptCountsFrom(row: Record<string, unknown> | undefined): Search
   return { practiceTotal: n(KEPT_PRACTICE_TOTAL), any: n('kept_any'), first: n('kept_first'), email: n('kept_email') };
 }
 
-
 /**
  * The practice's kept patient total as a column of a query builder's statement (the unfiltered
  * list reads it with its page); `practiceId` goes in as a named parameter.
  */
 export function selectKeptPracticeTotal<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, practiceId: string): SelectQueryBuilder<T> {
   return qb
-    .addSelect(`(SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = :keptPracticeId AND c.field = 'any' AND c.prefixLength = 0)`, KEPT_PRACTICE_TOTAL)
+    .addSelect(
+      `(SELECT c.patients FROM ${SEARCH_COUNT_TABLE} c WHERE c.practiceId = :keptPracticeId AND c.field = 'any' AND c.prefixLength = 0)`,
+      KEPT_PRACTICE_TOTAL,
+    )
     .setParameter('keptPracticeId', practiceId);
 }
 

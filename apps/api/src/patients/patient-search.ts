@@ -1,6 +1,14 @@
 import { Brackets, EntityManager, ObjectLiteral } from 'typeorm';
 import { LIKE_ESCAPE, escapeLike } from '../common/list-query';
-import { SEARCH_COUNT_PREFIX_LENGTH, SEARCH_KEY_COLUMNS, SearchPrefixCounts, keptCountColumns, keptCountsFrom, usesKeptCounts, usesSearchKeys } from './patient-search-counts';
+import {
+  SEARCH_COUNT_PREFIX_LENGTH,
+  SEARCH_KEY_COLUMNS,
+  SearchPrefixCounts,
+  keptCountColumns,
+  keptCountsFrom,
+  usesKeptCounts,
+  usesSearchKeys,
+} from './patient-search-counts';
 
 /**
  * What the one search box matches: a prefix of the last name, first name or email, the MRN or
@@ -49,7 +57,12 @@ export function searchTerms(q: string): SearchTerm[] {
   if (digits.length >= 7 && /^[\d\s()+.-]+$/.test(q)) {
     // A North American number typed without the country code still finds +1 numbers.
     const candidates = digits.length === 10 ? [digits, `1${digits}`] : [digits];
-    terms.push({ field: 'exact', index: 'IDX_patients_practice_phone', where: `p.phoneDigits IN (${candidates.map(() => '?').join(', ')})`, values: candidates });
+    terms.push({
+      field: 'exact',
+      index: 'IDX_patients_practice_phone',
+      where: `p.phoneDigits IN (${candidates.map(() => '?').join(', ')})`,
+      values: candidates,
+    });
   }
   return terms;
 }
@@ -178,7 +191,15 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
     const from = exact >= 0 ? exact : terms.length;
     // The search key answers a 3-character page whatever the counts; shorter ones need them first.
     if (keyed) {
-      const { ids, rows, counts: { parts, kept } } = await runPageWithCounts(choose(() => 'prefix-index'), from, q);
+      const {
+        ids,
+        rows,
+        counts: { parts, kept },
+      } = await runPageWithCounts(
+        choose(() => 'prefix-index'),
+        from,
+        q,
+      );
       return { ids, rows, total: kept.any + sum(parts) };
     }
     const { parts, kept } = await counts(from, q);
@@ -205,7 +226,15 @@ export async function indexedPatientSearch<R extends ObjectLiteral = ObjectLiter
     const counted = await counts(0, key);
     return { ...(await runPage(decide(counted))), total: sum(counted.parts) };
   }
-  const { ids, rows, counts: { parts } } = await runPageWithCounts(choose(() => 'term-index'), 0, null);
+  const {
+    ids,
+    rows,
+    counts: { parts },
+  } = await runPageWithCounts(
+    choose(() => 'term-index'),
+    0,
+    null,
+  );
   return { ids, rows, total: sum(parts) };
 }
 
@@ -232,7 +261,8 @@ function pageSql(
       values: [practiceId, ...(keyed ? [q.slice(0, SEARCH_COUNT_PREFIX_LENGTH)] : []), ...term.values],
     };
   });
-  const ids = `SELECT m.id, m.lastName, m.firstName FROM (${scans.map((scan) => scan.sql).join(' UNION ')}) m ` +
+  const ids =
+    `SELECT m.id, m.lastName, m.firstName FROM (${scans.map((scan) => scan.sql).join(' UNION ')}) m ` +
     `ORDER BY m.${sortKey.replace(/, /g, ', m.')} LIMIT ${page.limit} OFFSET ${page.offset}`;
   const values = scans.flatMap((scan) => scan.values);
   const select = ['pg.id AS pageId', columns?.select].filter(Boolean).join(', ');

@@ -63,7 +63,10 @@ export class PatientsRepository {
   async chartChecksum(patient: Patient, options: { rereadPatient?: boolean } = {}): Promise<string> {
     const sql = this.sql;
     if (options.rereadPatient === false) {
-      const entries = await sql.select(ClinicalEntry, 'SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [patient.id, patient.practiceId]);
+      const entries = await sql.select(ClinicalEntry, 'SELECT * FROM clinical_entries WHERE patientId = ? AND practiceId = ?', [
+        patient.id,
+        patient.practiceId,
+      ]);
       return chartChecksum(patient, entries);
     }
     const rows = await sql.rows(

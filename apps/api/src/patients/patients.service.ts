@@ -119,7 +119,10 @@ export class PatientsService {
     // has no row to carry it.
     if (!q && this.uow.isMysql && searchBoxOnly) {
       orderBy();
-      const rows = await selectKeptPracticeTotal(selectListColumns(qb), this.tenant.practiceId).offset(query.offset).limit(query.limit).getRawMany<PatientRow>();
+      const rows = await selectKeptPracticeTotal(selectListColumns(qb), this.tenant.practiceId)
+        .offset(query.offset)
+        .limit(query.limit)
+        .getRawMany<PatientRow>();
       const total = rows.length
         ? keptPracticeTotalOf(rows[0]!)
         : (await readSearchPrefixCounts(this.uow.dataSource.manager, this.tenant.practiceId, null)).practiceTotal;
@@ -177,9 +180,7 @@ export class PatientsService {
       where: { patientId: id, practiceId: patient.practiceId },
       order: { recordedOn: 'DESC', id: 'ASC' },
     });
-    await this.uow.run((manager) =>
-      this.audit.append(manager, patient.practiceId, { action: 'patient.viewed', patientId: id, details: { view: 'chart' } }),
-    );
+    await this.uow.run((manager) => this.audit.append(manager, patient.practiceId, { action: 'patient.viewed', patientId: id, details: { view: 'chart' } }));
     const groups: Record<string, unknown[]> = { allergies: [], medications: [], problems: [], encounters: [] };
     const groupOf: Record<(typeof CLINICAL_ENTRY_KINDS)[number], string> = {
       allergy: 'allergies',
@@ -201,7 +202,9 @@ export class PatientsService {
     return groups;
   }
 
-  async portalHistory(id: string): Promise<{ accounts: PortalAccountView[]; invitations: (InvitationView & { createdAt: string })[]; events: AuditEventView[] }> {
+  async portalHistory(
+    id: string,
+  ): Promise<{ accounts: PortalAccountView[]; invitations: (InvitationView & { createdAt: string })[]; events: AuditEventView[] }> {
     const patient = await this.tenant.findOrFail(Patient, id, 'patient');
     const manager = this.uow.dataSource.manager;
     const where = { patientId: id, practiceId: patient.practiceId };

@@ -46,7 +46,11 @@ export class PortalAccountsRepository {
 
   /** A lock for failed sign-ins whose time is up: active again, counting from zero. */
   async endExpiredLock(id: string, now: Date): Promise<void> {
-    await this.manager.update(PortalAccount, { id }, { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
+    await this.manager.update(
+      PortalAccount,
+      { id },
+      { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now },
+    );
   }
 
   async lock(id: string, lockReason: LockReason, now: Date): Promise<void> {
@@ -54,11 +58,19 @@ export class PortalAccountsRepository {
   }
 
   async unlock(id: string, now: Date): Promise<void> {
-    await this.manager.update(PortalAccount, { id }, { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
+    await this.manager.update(
+      PortalAccount,
+      { id },
+      { status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now },
+    );
   }
 
   /** A new password also lifts any lock: the patient just proved who they are. */
   async setPassword(id: string, passwordHash: string, now: Date): Promise<void> {
-    await this.manager.update(PortalAccount, { id }, { passwordHash, status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now });
+    await this.manager.update(
+      PortalAccount,
+      { id },
+      { passwordHash, status: 'active', lockReason: null, lockedAt: null, lockedUntil: null, failedLoginCount: 0, updatedAt: now },
+    );
   }
 }

@@ -32,7 +32,8 @@ export class PortalAppsController {
   @Post()
   @ApiOperation({
     summary: 'Register a portal app',
-    description: 'Body {name, redirectUris, postLogoutRedirectUris?, backchannelLogoutUri?, confidential?=true}. URIs must be https, except http://localhost and http://127.0.0.1. A confidential app answers its clientSecret here, once.',
+    description:
+      'Body {name, redirectUris, postLogoutRedirectUris?, backchannelLogoutUri?, confidential?=true}. URIs must be https, except http://localhost and http://127.0.0.1. A confidential app answers its clientSecret here, once.',
   })
   create(@Body() body: Record<string, unknown>): Promise<PortalAppView & { clientSecret?: string }> {
     return this.apps.create(body);

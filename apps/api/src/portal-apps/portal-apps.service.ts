@@ -97,7 +97,14 @@ export class PortalAppsService {
       await this.apps.insert(manager, app);
       await this.audit.append(manager, practiceId, {
         action: 'portal_app.created',
-        details: { portalAppId: app.id, name: app.name, clientId: app.clientId, confidential, redirectUris: input.redirectUris, backchannelLogoutUri: input.backchannelLogoutUri },
+        details: {
+          portalAppId: app.id,
+          name: app.name,
+          clientId: app.clientId,
+          confidential,
+          redirectUris: input.redirectUris,
+          backchannelLogoutUri: input.backchannelLogoutUri,
+        },
       });
     });
     return { ...toPortalAppView(app), ...(clientSecret ? { clientSecret } : {}) };
@@ -134,7 +141,10 @@ export class PortalAppsService {
     return this.uow.run(async (manager) => {
       const current = await this.findOrFail(id, manager);
       await this.apps.delete(manager, current.id);
-      await this.audit.append(manager, practiceId, { action: 'portal_app.deleted', details: { portalAppId: current.id, name: current.name, clientId: current.clientId } });
+      await this.audit.append(manager, practiceId, {
+        action: 'portal_app.deleted',
+        details: { portalAppId: current.id, name: current.name, clientId: current.clientId },
+      });
       return toPortalAppView(current);
     });
   }
@@ -165,7 +175,8 @@ function validate(body: Record<string, unknown>, creating: boolean): PortalAppIn
   if (redirectProblem) errors.redirectUris = redirectProblem;
   const postLogoutProblem = uriListProblem(body.postLogoutRedirectUris, { required: false, max: MAX_URIS });
   if (postLogoutProblem) errors.postLogoutRedirectUris = postLogoutProblem;
-  const backchannel = body.backchannelLogoutUri === undefined || body.backchannelLogoutUri === null || body.backchannelLogoutUri === '' ? null : body.backchannelLogoutUri;
+  const backchannel =
+    body.backchannelLogoutUri === undefined || body.backchannelLogoutUri === null || body.backchannelLogoutUri === '' ? null : body.backchannelLogoutUri;
   const backchannelProblem = backchannel === null ? null : uriProblem(backchannel);
   if (backchannelProblem) errors.backchannelLogoutUri = backchannelProblem;
   if (Object.keys(errors).length) throw DomainException.validation(errors);

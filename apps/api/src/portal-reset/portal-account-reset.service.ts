@@ -42,7 +42,11 @@ export class PortalAccountResetService {
     return this.runner.run({ patientId, scope: 'portal-reset', body, idempotencyKey }, (manager, held) => this.resetHeld(manager, held, body));
   }
 
-  private async resetHeld(manager: EntityManager, held: HeldPatient, body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null }): Promise<PortalResetResult> {
+  private async resetHeld(
+    manager: EntityManager,
+    held: HeldPatient,
+    body: { reason: PortalResetDto['reason']; identityVerification: PortalResetDto['identityVerification']; note: string | null },
+  ): Promise<PortalResetResult> {
     const { patient, openAccount: account } = held;
     const refusal = resetRefusal({ active: patient.active, email: patient.email, openAccountStatus: account?.status ?? null });
     if (refusal) throw refusal;

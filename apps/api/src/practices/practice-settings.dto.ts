@@ -5,7 +5,8 @@ import { STAFF_MFA_SETTINGS, type StaffMfaSetting } from '@resetdesk/contracts';
 /** Each setting is optional: a PUT changes what it sends and leaves the rest as it is. */
 export class UpdatePracticeSettingsDto {
   @ApiPropertyOptional({
-    description: 'Registration asks for a security question and recovery offers it. NIST 800-63B advises against knowledge-based recovery; off leaves the texted/voice code.',
+    description:
+      'Registration asks for a security question and recovery offers it. NIST 800-63B advises against knowledge-based recovery; off leaves the texted/voice code.',
     example: true,
   })
   @IsBoolean({ message: 'Choose on (true) or off (false) for security questions.' })

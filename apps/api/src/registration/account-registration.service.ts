@@ -25,10 +25,7 @@ export interface AccountAnswer {
 }
 
 export type AccountOutcome =
-  | LinkProblem
-  | { kind: 'not_verified' }
-  | { kind: 'rejected'; errors: FieldErrors; message?: string }
-  | { kind: 'created'; account: PortalAccount };
+  LinkProblem | { kind: 'not_verified' } | { kind: 'rejected'; errors: FieldErrors; message?: string } | { kind: 'created'; account: PortalAccount };
 
 /**
  * Step 2 of registration: the verified patient picks a username and password. The account, the
@@ -72,51 +69,49 @@ export class AccountRegistrationService {
     try {
       // The unit of work runs a deadlock victim again (losers of a unique-key race can deadlock
       // each other on MySQL); the next run sees the winner's row.
-      const outcome = await (
-        this.uow.run(async (manager): Promise<AccountOutcome> => {
-          const state = await this.links.lock(manager, invitation.id);
-          if (state.kind !== 'open') return state;
-          const verifiedAt = state.invitation.verifiedAt ? new Date(state.invitation.verifiedAt).getTime() : null;
-          if (verifiedAt === null || verifiedAt !== expectedVerifiedAt) return { kind: 'not_verified' };
+      const outcome = await this.uow.run(async (manager): Promise<AccountOutcome> => {
+        const state = await this.links.lock(manager, invitation.id);
+        if (state.kind !== 'open') return state;
+        const verifiedAt = state.invitation.verifiedAt ? new Date(state.invitation.verifiedAt).getTime() : null;
+        if (verifiedAt === null || verifiedAt !== expectedVerifiedAt) return { kind: 'not_verified' };
 
-          const account = await this.accounts.createActive(manager, {
-            practiceId: invitation.practiceId,
+        const account = await this.accounts.createActive(manager, {
+          practiceId: invitation.practiceId,
+          patientId: patient.id,
+          username,
+          passwordHash,
+          securityQuestion: askQuestion ? answer.securityQuestion : null,
+          securityAnswerHash,
+        });
+        const now = new Date();
+        await RegistrationInvitationsRepository.on(manager).markUsed(invitation.id, account.id, now);
+        await this.outbox.enqueue(manager, {
+          practiceId: invitation.practiceId,
+          patientId: patient.id,
+          channel: 'email',
+          kind: ACCOUNT_READY_EMAIL,
+          toAddress: patient.email ?? state.invitation.sentTo,
+          subjectId: account.id,
+        });
+        const registered = await this.audit.append(
+          manager,
+          invitation.practiceId,
+          {
+            action: 'portal.registered',
             patientId: patient.id,
-            username,
-            passwordHash,
-            securityQuestion: askQuestion ? answer.securityQuestion : null,
-            securityAnswerHash,
-          });
-          const now = new Date();
-          await RegistrationInvitationsRepository.on(manager).markUsed(invitation.id, account.id, now);
-          await this.outbox.enqueue(manager, {
-            practiceId: invitation.practiceId,
-            patientId: patient.id,
-            channel: 'email',
-            kind: ACCOUNT_READY_EMAIL,
-            toAddress: patient.email ?? state.invitation.sentTo,
-            subjectId: account.id,
-          });
-          const registered = await this.audit.append(
-            manager,
-            invitation.practiceId,
-            {
-              action: 'portal.registered',
-              patientId: patient.id,
-              details: {
-                portalAccountId: account.id,
-                username: account.username,
-                invitationId: invitation.id,
-                verifiedBy: state.invitation.verifiedBy ?? 'unknown',
-              },
+            details: {
+              portalAccountId: account.id,
+              username: account.username,
+              invitationId: invitation.id,
+              verifiedBy: state.invitation.verifiedBy ?? 'unknown',
             },
-            patientActor(patient),
-          );
-          // The "account ready" email above is the email notice; the phone hears of it by text.
-          await this.notices.notify(manager, registered, { phone: patient.phone });
-          return { kind: 'created', account };
-        })
-      );
+          },
+          patientActor(patient),
+        );
+        // The "account ready" email above is the email notice; the phone hears of it by text.
+        await this.notices.notify(manager, registered, { phone: patient.phone });
+        return { kind: 'created', account };
+      });
       if (outcome.kind === 'created') this.outbox.notifyCommitted();
       return outcome;
     } catch (error) {

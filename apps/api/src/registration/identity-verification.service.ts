@@ -138,7 +138,12 @@ export class IdentityVerificationService {
     const locks = failedAttempts >= MAX_FAILED_ATTEMPTS;
     await RegistrationInvitationsRepository.on(manager).recordFailedAttempt(invitation.id, failedAttempts, locks, new Date());
     const details = { invitationId: invitation.id, failedAttempts };
-    await this.audit.append(manager, invitation.practiceId, { action: 'invitation.verify_failed', patientId: patient.id, reason, details }, unverifiedVisitor());
+    await this.audit.append(
+      manager,
+      invitation.practiceId,
+      { action: 'invitation.verify_failed', patientId: patient.id, reason, details },
+      unverifiedVisitor(),
+    );
     if (!locks) return { kind: 'rejected', errors };
     await this.audit.append(manager, invitation.practiceId, { action: 'invitation.locked', patientId: patient.id, details }, unverifiedVisitor());
     return { kind: 'locked', practice };

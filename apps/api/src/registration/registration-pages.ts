@@ -31,12 +31,22 @@ export class RegistrationPages {
     this.send(response, status, 'verify', "Verify it's you", practice, { ...this.form(form), channelVoice: form.values?.channel === 'voice' });
   }
 
-  code(response: Response, status: number, practice: Practice, form: FormState & { phone: string | null; channel: CodeChannel | null; sent: boolean; notice: string | null }): void {
-    this.renderer.code(response, status, { practice, section: SECTION }, {
-      ...form,
-      base: `/register/${form.token}`,
-      otherMethod: { href: `/register/${form.token}`, text: 'Use your PIN instead' },
-    });
+  code(
+    response: Response,
+    status: number,
+    practice: Practice,
+    form: FormState & { phone: string | null; channel: CodeChannel | null; sent: boolean; notice: string | null },
+  ): void {
+    this.renderer.code(
+      response,
+      status,
+      { practice, section: SECTION },
+      {
+        ...form,
+        base: `/register/${form.token}`,
+        otherMethod: { href: `/register/${form.token}`, text: 'Use your PIN instead' },
+      },
+    );
   }
 
   account(response: Response, status: number, practice: Practice, form: FormState & { firstName: string }): void {
@@ -77,7 +87,14 @@ export class RegistrationPages {
     return { ...this.renderer.form(form), token: form.token };
   }
 
-  private send(response: Response, status: number, page: (typeof PAGES)[number], title: string, practice: Practice | null, data: Record<string, unknown>): void {
+  private send(
+    response: Response,
+    status: number,
+    page: (typeof PAGES)[number],
+    title: string,
+    practice: Practice | null,
+    data: Record<string, unknown>,
+  ): void {
     const frame: PageFrame = { title, practice, section: SECTION };
     this.renderer.send(response, status, this.pages[page], frame, data);
   }

@@ -159,7 +159,14 @@ export class RegistrationController {
     const csrf = this.csrf.fieldFor(request, response);
     switch (outcome.kind) {
       case 'code_page':
-        return this.pages.code(response, 200, link.practice, { token, csrf, phone: link.patient.phone, channel: outcome.channel, sent: outcome.sent, notice: outcome.notice });
+        return this.pages.code(response, 200, link.practice, {
+          token,
+          csrf,
+          phone: link.patient.phone,
+          channel: outcome.channel,
+          sent: outcome.sent,
+          notice: outcome.notice,
+        });
       case 'rejected':
         return this.pages.verify(response, 422, link.practice, { token, csrf, values, errors: outcome.errors });
       case 'no_code':

@@ -28,8 +28,28 @@ export const DEMO_LOGINS: { email: string; name: string; role: StaffRole; practi
 ];
 
 const PRACTICES = [
-  { slug: 'maple-grove', name: 'Maple Grove Family Medicine', phone: '+15035550100', timeZone: 'America/Los_Angeles', mrnPrefix: 'MG', areaCodes: ['503', '971', '360', '541'], city: 'Portland', state: 'OR', zip: '972' },
-  { slug: 'riverside', name: 'Riverside Pediatrics', phone: '+13125550100', timeZone: 'America/Chicago', mrnPrefix: 'RP', areaCodes: ['312', '773', '872', '630'], city: 'Chicago', state: 'IL', zip: '606' },
+  {
+    slug: 'maple-grove',
+    name: 'Maple Grove Family Medicine',
+    phone: '+15035550100',
+    timeZone: 'America/Los_Angeles',
+    mrnPrefix: 'MG',
+    areaCodes: ['503', '971', '360', '541'],
+    city: 'Portland',
+    state: 'OR',
+    zip: '972',
+  },
+  {
+    slug: 'riverside',
+    name: 'Riverside Pediatrics',
+    phone: '+13125550100',
+    timeZone: 'America/Chicago',
+    mrnPrefix: 'RP',
+    areaCodes: ['312', '773', '872', '630'],
+    city: 'Chicago',
+    state: 'IL',
+    zip: '606',
+  },
 ] as const;
 
 export const DEMO_PATIENTS_PER_PRACTICE = 240;
@@ -95,7 +115,9 @@ export async function seedDemo(dataSource: DataSource, options: SeedOptions = {}
   for (const [practiceIndex, spec] of PRACTICES.entries()) {
     const rand = mulberry32(20261124 + practiceIndex);
     const practiceId = seedId('practice', spec.slug);
-    portalRows.push(await seedPatients(dataSource, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash, usernameOffset: practiceIndex * 100_000 }));
+    portalRows.push(
+      await seedPatients(dataSource, { ...spec, practiceId, count, rand, now, base, patientPasswordHash, answerHash, usernameOffset: practiceIndex * 100_000 }),
+    );
   }
   await dataSource.transaction(async (manager) => {
     for (const [practiceIndex, spec] of PRACTICES.entries()) {
@@ -172,7 +194,15 @@ const ENTRY_RESOURCES: Record<ClinicalEntryKind, string> = {
 };
 
 /** One demo clinical entry as the FHIR resource an EHR export would carry. */
-function entryResource(kind: ClinicalEntryKind, id: string, patientFhirId: string, code: string, description: string, status: string, recordedOn: string): Record<string, unknown> {
+function entryResource(
+  kind: ClinicalEntryKind,
+  id: string,
+  patientFhirId: string,
+  code: string,
+  description: string,
+  status: string,
+  recordedOn: string,
+): Record<string, unknown> {
   const concept = { coding: [{ code, display: description }], text: description };
   const reference = { reference: `Patient/${patientFhirId}` };
   const statusConcept = { coding: [{ code: status }] };
@@ -184,7 +214,15 @@ function entryResource(kind: ClinicalEntryKind, id: string, patientFhirId: strin
     case 'medication':
       return { resourceType: 'MedicationRequest', id, subject: reference, status, intent: 'order', medicationCodeableConcept: concept, authoredOn: recordedOn };
     default:
-      return { resourceType: 'Encounter', id, subject: reference, status, class: { code: 'AMB', display: 'ambulatory' }, type: [concept], period: { start: recordedOn } };
+      return {
+        resourceType: 'Encounter',
+        id,
+        subject: reference,
+        status,
+        class: { code: 'AMB', display: 'ambulatory' },
+        type: [concept],
+        period: { start: recordedOn },
+      };
   }
 }
 
@@ -219,11 +257,16 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
       JSON.stringify({
         resourceType: 'Patient',
         id: fhirId,
-        identifier: [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: `${ctx.mrnPrefix}-${pad(100000 + i * 7, 6)}` }],
+        identifier: [
+          { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: `${ctx.mrnPrefix}-${pad(100000 + i * 7, 6)}` },
+        ],
         name: [{ use: 'official', family: lastName, given: [firstName] }],
         gender: sex,
         birthDate: dateOfBirth,
-        telecom: [{ system: 'phone', value: `+${phoneDigits}`, use: 'mobile' }, ...(hasEmail ? [{ system: 'email', value: `${localPart}${i}@example.com` }] : [])],
+        telecom: [
+          { system: 'phone', value: `+${phoneDigits}`, use: 'mobile' },
+          ...(hasEmail ? [{ system: 'email', value: `${localPart}${i}@example.com` }] : []),
+        ],
         address: [{ use: 'home', line: addressLine2 ? [addressLine1, addressLine2] : [addressLine1], city: ctx.city, state: ctx.state, postalCode }],
       }) + '\n',
     );
@@ -243,7 +286,9 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
         if (kind === 'encounter') rand(); // the generator once drew an encounter note here; kept so the demo stays the same
         const resourceType = ENTRY_RESOURCES[kind];
         if (!entryLines.has(resourceType)) entryLines.set(resourceType, []);
-        entryLines.get(resourceType)!.push(JSON.stringify(entryResource(kind, `${fhirId}-${kind}-${k}`, fhirId, code, description, entryStatus, recordedOn)) + '\n');
+        entryLines
+          .get(resourceType)!
+          .push(JSON.stringify(entryResource(kind, `${fhirId}-${kind}-${k}`, fhirId, code, description, entryStatus, recordedOn)) + '\n');
       }
     }
     // Every portal status is represented: active, locked, invited, link locked, none, plus closed history.
@@ -255,7 +300,17 @@ async function seedPatients(dataSource: DataSource, ctx: PatientSeedContext): Pr
         const oldName = `${username}.old`;
         accounts.push(account(ctx, id, seedId('account-old', ctx.slug, i), oldName, 'closed', createdAt));
       }
-      accounts.push(account(ctx, id, seedId('account', ctx.slug, i), username, locked ? 'locked' : 'active', createdAt, roll === 15 ? 'too_many_recovery_failures' : 'too_many_login_failures'));
+      accounts.push(
+        account(
+          ctx,
+          id,
+          seedId('account', ctx.slug, i),
+          username,
+          locked ? 'locked' : 'active',
+          createdAt,
+          roll === 15 ? 'too_many_recovery_failures' : 'too_many_login_failures',
+        ),
+      );
     } else if ((roll === 11 || roll === 12 || roll === 13 || roll === 16) && hasEmail) {
       // roll 16: a link locked by five wrong tries (portal status "Link locked").
       const linkLocked = roll === 16;

@@ -46,7 +46,12 @@ export class StaffSsoController {
     // One use only, whatever the outcome.
     response.clearCookie(SSO_COOKIE, { httpOnly: true, sameSite: 'lax', secure: request.secure, path: COOKIE_PATH });
     try {
-      const outcome = await this.sso.callback(new URL(request.originalUrl, 'http://callback.invalid'), cookie, request.ip ?? 'unknown', request.header('user-agent') ?? null);
+      const outcome = await this.sso.callback(
+        new URL(request.originalUrl, 'http://callback.invalid'),
+        cookie,
+        request.ip ?? 'unknown',
+        request.header('user-agent') ?? null,
+      );
       if (outcome.pending) {
         clearSessionCookies(request, response);
         this.pendingSignIns.setCookies(request, response, outcome.pending);

@@ -71,7 +71,13 @@ export class StaffSsoService {
   private client(): Promise<oidc.Configuration> {
     const sso = this.sso;
     this.discovered ??= oidc
-      .discovery(new URL(sso.issuer), sso.clientId, sso.clientSecret, undefined, new URL(sso.issuer).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .discovery(
+        new URL(sso.issuer),
+        sso.clientId,
+        sso.clientSecret,
+        undefined,
+        new URL(sso.issuer).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
       .catch((error: Error) => {
         // Try again next time: the identity provider may just have been down.
         this.discovered = null;
@@ -83,7 +89,12 @@ export class StaffSsoService {
   /** The identity provider's authorization URL, and the signed cookie value that goes with it. */
   async start(): Promise<{ url: string; cookie: string }> {
     const config = await this.client();
-    const tx: Transaction = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), expiresAt: Date.now() + SSO_COOKIE_TTL_MS };
+    const tx: Transaction = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      verifier: oidc.randomPKCECodeVerifier(),
+      expiresAt: Date.now() + SSO_COOKIE_TTL_MS,
+    };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri,
       scope: 'openid email profile',
@@ -105,7 +116,8 @@ export class StaffSsoService {
     } catch {
       throw new SsoFailure('bad_state');
     }
-    if (!(tx.expiresAt > Date.now()) || typeof tx.state !== 'string' || typeof tx.nonce !== 'string' || typeof tx.verifier !== 'string') throw new SsoFailure('bad_state');
+    if (!(tx.expiresAt > Date.now()) || typeof tx.state !== 'string' || typeof tx.nonce !== 'string' || typeof tx.verifier !== 'string')
+      throw new SsoFailure('bad_state');
     return tx;
   }
 
@@ -118,7 +130,12 @@ export class StaffSsoService {
     if (callbackUrl.searchParams.get('state') !== tx.state) throw new SsoFailure('bad_state');
     let claims: Record<string, unknown>;
     try {
-      const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: tx.verifier, expectedState: tx.state, expectedNonce: tx.nonce, idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: tx.verifier,
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        idTokenExpected: true,
+      });
       claims = { ...(tokens.claims() ?? {}) };
       if (claims[this.sso.roleClaim] === undefined || !claims.email) {
         const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub as string);
@@ -132,7 +149,9 @@ export class StaffSsoService {
   }
 
   roleOf(claimValue: unknown): StaffRole | null {
-    const values = (Array.isArray(claimValue) ? claimValue : typeof claimValue === 'string' ? [claimValue] : []).filter((v): v is string => typeof v === 'string');
+    const values = (Array.isArray(claimValue) ? claimValue : typeof claimValue === 'string' ? [claimValue] : []).filter(
+      (v): v is string => typeof v === 'string',
+    );
     if (values.some((v) => this.sso.adminValues.includes(v))) return 'practice_admin';
     if (values.some((v) => this.sso.deskValues.includes(v))) return 'front_desk';
     return null;
@@ -154,7 +173,12 @@ export class StaffSsoService {
     const refuse = async (why: 'sso_no_role' | 'inactive' | 'sso_other_practice', reason: SsoFailure['reason']) => {
       if (user) {
         await this.uow.run((manager) =>
-          this.audit.append(manager, user!.practiceId, { action: 'staff.login_failed', details: { email, why } }, { type: 'staff', id: user!.id, name: user!.name }),
+          this.audit.append(
+            manager,
+            user!.practiceId,
+            { action: 'staff.login_failed', details: { email, why } },
+            { type: 'staff', id: user!.id, name: user!.name },
+          ),
         );
       }
       throw new SsoFailure(reason);
@@ -166,10 +190,26 @@ export class StaffSsoService {
       const now = new Date();
       const name = (typeof claims.name === 'string' && claims.name.trim().slice(0, 160)) || email;
       // No usable password: this person signs in through the identity provider only.
-      user = { id: randomUUID(), practiceId: practice.id, email, name, role, passwordHash: '!sso', active: true, lastLoginAt: null, createdAt: now, updatedAt: now } as StaffUser;
+      user = {
+        id: randomUUID(),
+        practiceId: practice.id,
+        email,
+        name,
+        role,
+        passwordHash: '!sso',
+        active: true,
+        lastLoginAt: null,
+        createdAt: now,
+        updatedAt: now,
+      } as StaffUser;
       await this.uow.run(async (manager) => {
         await manager.insert(StaffUser, user!);
-        await this.audit.append(manager, practice.id, { action: 'staff.created', details: { staffUserId: user!.id, email, role } }, { type: 'staff', id: user!.id, name: user!.name });
+        await this.audit.append(
+          manager,
+          practice.id,
+          { action: 'staff.created', details: { staffUserId: user!.id, email, role } },
+          { type: 'staff', id: user!.id, name: user!.name },
+        );
       });
     } else if (user.role !== role) {
       // The identity provider is the source of truth for roles of people who sign in through it.
@@ -181,7 +221,12 @@ export class StaffSsoService {
     const pending = await this.pendingSignIns.startIfDue(user, practice, 'sso', ip, userAgent, mfaDone);
     if (pending) return { pending };
     return {
-      session: await this.auth.issueSession(user, practice, { ip, userAgent, accountKey: null, details: { method: 'sso', ...(mfaDone ? { secondFactor: 'sso_amr' as const } : {}) } }),
+      session: await this.auth.issueSession(user, practice, {
+        ip,
+        userAgent,
+        accountKey: null,
+        details: { method: 'sso', ...(mfaDone ? { secondFactor: 'sso_amr' as const } : {}) },
+      }),
     };
   }
 }

@@ -41,7 +41,8 @@ export class StaffController {
   @Put(':id')
   @ApiOperation({
     summary: 'Change name, role, active or password',
-    description: 'Read-only fields sent back by react-admin (id, email, createdAt, lastLoginAt, practiceId) are accepted and not applied; a different email is refused. Deactivating ends the sessions of that user.',
+    description:
+      'Read-only fields sent back by react-admin (id, email, createdAt, lastLoginAt, practiceId) are accepted and not applied; a different email is refused. Deactivating ends the sessions of that user.',
   })
   update(@Param('id') id: string, @Body() body: UpdateStaffDto): Promise<StaffMemberView> {
     return this.staff.update(id, body);

@@ -41,7 +41,8 @@ describe('admin routes: who may call them and what they can see', { skip: mysqlS
     { name: 'GET /api/staff/:id', send: (c: StaffClient) => c.get(`/api/staff/${mapleStaff.id}`) },
     {
       name: 'POST /api/staff',
-      send: (c: StaffClient) => c.post('/api/staff', { email: 'new.desk@maplegrove.test', name: 'New Desk', role: 'practice_admin', password: 'violet-harbor-tandem-88' }),
+      send: (c: StaffClient) =>
+        c.post('/api/staff', { email: 'new.desk@maplegrove.test', name: 'New Desk', role: 'practice_admin', password: 'violet-harbor-tandem-88' }),
     },
     { name: 'PUT /api/staff/:id', send: (c: StaffClient) => c.put(`/api/staff/${mapleStaff.id}`, { role: 'practice_admin' }) },
   ];

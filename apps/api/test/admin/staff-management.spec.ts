@@ -36,7 +36,10 @@ describe('staff management', { skip: mysqlSkip }, () => {
       const response = await admin.get('/api/staff');
       assert.equal(response.status, 200);
       assert.equal(response.headers['content-range'], 'staff 0-1/2');
-      assert.deepEqual(response.body.map((s: Row) => s.name), ['Alicia Moreno', 'Devon Clarke']);
+      assert.deepEqual(
+        response.body.map((s: Row) => s.name),
+        ['Alicia Moreno', 'Devon Clarke'],
+      );
       const [alicia] = response.body;
       assert.deepEqual(Object.keys(alicia).sort(), ITEM_KEYS);
       assert.equal(alicia.id, adminId);
@@ -221,7 +224,10 @@ describe('staff management', { skip: mysqlSkip }, () => {
       assertApiError(await signIn(record.email, STRONG), 401, 'Invalid email or password');
 
       const listed = await admin.get('/api/staff').query({ filter: '{"active":false}' });
-      assert.deepEqual(listed.body.map((s: Row) => s.id), [record.id]);
+      assert.deepEqual(
+        listed.body.map((s: Row) => s.id),
+        [record.id],
+      );
       const [event] = await auditOf('staff.updated', record.id);
       assert.deepEqual(JSON.parse(event!.details).changes, { active: { from: true, to: false } });
 
@@ -255,10 +261,7 @@ describe('staff management', { skip: mysqlSkip }, () => {
 
     it('has no DELETE: staff are deactivated, never deleted', async () => {
       const desk = (await staffRow(MAPLE_DESK))!;
-      const response = await request(t.server)
-        .delete(`/api/staff/${desk.id}`)
-        .set('Cookie', admin.cookies.join('; '))
-        .set('X-CSRF-Token', admin.csrfToken);
+      const response = await request(t.server).delete(`/api/staff/${desk.id}`).set('Cookie', admin.cookies.join('; ')).set('X-CSRF-Token', admin.csrfToken);
       assert.equal(response.status, 404);
       assert.ok(await staffRow(MAPLE_DESK));
     });
@@ -285,6 +288,5 @@ describe('staff management', { skip: mysqlSkip }, () => {
       const remaining = await sql(t, "SELECT id FROM staff_users WHERE practiceId = ? AND role = 'practice_admin' AND active = 1", [MAPLE_GROVE_ID]);
       assert.equal(remaining.length, 1);
     });
-
   });
 });

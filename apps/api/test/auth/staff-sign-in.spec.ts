@@ -113,7 +113,11 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
       const ip = freshIp();
       const typo = `Typo-${randomUUID()}`;
       assert.equal((await login(user.email, typo, ip)).status, 401);
-      const ok = await request(t.server).post('/api/auth/login').set('X-Forwarded-For', ip).set('User-Agent', 'FoundationSpec/1.0').send({ email: user.email, password: DEMO_PASSWORD });
+      const ok = await request(t.server)
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', ip)
+        .set('User-Agent', 'FoundationSpec/1.0')
+        .send({ email: user.email, password: DEMO_PASSWORD });
       assert.equal(ok.status, 200);
 
       const events = await auditRows('actorId = ?', [user.id]);
@@ -214,7 +218,15 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
       const sprayer = freshIp();
       // Earlier failures from this address, as the table holds them (one row per attempt, each
       // for a different account); argon2 would make 30 real attempts slow without testing more.
-      const earlier = Array.from({ length: IP_FAILURE_LIMIT - 1 }, (_, i) => [randomUUID(), randomUUID().replace(/-/g, '').padEnd(64, String(i % 10)), sprayer, false, new Date(Date.now() - (i + 1) * 1000)]);
+      const earlier = Array.from({ length: IP_FAILURE_LIMIT - 1 }, (_, i) => [
+        randomUUID(),
+        randomUUID()
+          .replace(/-/g, '')
+          .padEnd(64, String(i % 10)),
+        sprayer,
+        false,
+        new Date(Date.now() - (i + 1) * 1000),
+      ]);
       for (const row of earlier) await t.dataSource.query('INSERT INTO login_attempts (id, accountKey, ip, succeeded, createdAt) VALUES (?, ?, ?, ?, ?)', row);
 
       assertApiError(await login(`spray-${randomUUID().slice(0, 8)}@maplegrove.test`, WRONG_PASSWORD, sprayer), 401, INVALID_LOGIN);
@@ -236,7 +248,12 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
 
       assertApiError(await request(t.server).get('/api/auth/me'), 401, 'Please sign in.');
       assertApiError(await request(t.server).get('/api/auth/me').set('Cookie', 'rd_session=made-up-token'), 401, 'Please sign in.');
-      assertApiError(await request(t.server).get('/api/auth/me').set('Cookie', `rd_session=${'x'.repeat(5000)}`), 401);
+      assertApiError(
+        await request(t.server)
+          .get('/api/auth/me')
+          .set('Cookie', `rd_session=${'x'.repeat(5000)}`),
+        401,
+      );
     });
 
     it('expires after 15 idle minutes, and each request slides the idle window', async () => {
@@ -261,7 +278,11 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
       const lifetimeHours = (new Date(row.expiresAt).getTime() - new Date(row.createdAt).getTime()) / 3_600_000;
       assert.equal(lifetimeHours, 12, 'sessions last 12 hours at most');
 
-      await t.dataSource.query('UPDATE staff_sessions SET expiresAt = ?, lastSeenAt = ? WHERE tokenHash = ?', [new Date(Date.now() - 1000), new Date(), tokenHash]);
+      await t.dataSource.query('UPDATE staff_sessions SET expiresAt = ?, lastSeenAt = ? WHERE tokenHash = ?', [
+        new Date(Date.now() - 1000),
+        new Date(),
+        tokenHash,
+      ]);
       assertApiError(await desk.get('/api/auth/me'), 401, /expired/i);
     });
 
@@ -339,7 +360,14 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
         }
       }
       const listed = new Set(routes.map(([m, p]) => `${m} ${p}`));
-      for (const foundation of ['GET /api/auth/me', 'POST /api/auth/logout', 'GET /api/patients', 'GET /api/patients/{id}', 'GET /api/patients/{id}/chart', 'GET /api/patients/{id}/portal-history']) {
+      for (const foundation of [
+        'GET /api/auth/me',
+        'POST /api/auth/logout',
+        'GET /api/patients',
+        'GET /api/patients/{id}',
+        'GET /api/patients/{id}/chart',
+        'GET /api/patients/{id}/portal-history',
+      ]) {
         assert.ok(listed.has(foundation), `the OpenAPI document lists ${foundation}`);
       }
 
@@ -348,7 +376,8 @@ describe('staff authentication', { skip: mysqlSkip }, () => {
         const key = `${method} ${path}`;
         if (PUBLIC_API_ROUTES.has(key)) continue;
         const url = path.replace(/\{[^}]+\}/g, () => randomUUID());
-        const response = await request(t.server)[method.toLowerCase() as 'get'](url).send(method === 'GET' ? undefined : {});
+        const agent = request(t.server);
+        const response = await agent[method.toLowerCase() as 'get'](url).send(method === 'GET' ? undefined : {});
         if (response.status !== 401) {
           unprotected.push(`${key} → ${response.status}`);
           continue;

@@ -3,15 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/seed/demo-seed';
-import {
-  BrowserSession,
-  assertAccessible,
-  assertNoPageProblems,
-  launchChromium,
-  openSession,
-  saveScreenshot,
-  signInThroughConsole,
-} from '../support/browser';
+import { BrowserSession, assertAccessible, assertNoPageProblems, launchChromium, openSession, saveScreenshot, signInThroughConsole } from '../support/browser';
 import { MAPLE_GROVE_ID, patientIdsWith } from '../support/fixtures';
 import { MAPLE_ADMIN, MAPLE_DESK } from '../support/staff-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -70,7 +62,10 @@ describe('console access, session expiry, sign-out and a chart without email, in
     for (const path of ['audit-events', `audit-events/${someEvent.id}/show`, 'emails', 'staff', 'staff/create', 'practice-settings']) {
       await page.goto(`${t.url}/#/${path}`);
       await page.getByRole('heading', { name: ACCESS_DENIED }).waitFor();
-      await page.getByRole('button', { name: 'Go to Patients' }).or(page.getByRole('link', { name: 'Go to Patients' })).waitFor();
+      await page
+        .getByRole('button', { name: 'Go to Patients' })
+        .or(page.getByRole('link', { name: 'Go to Patients' }))
+        .waitFor();
       if (path === 'audit-events') await saveScreenshot(page, 'desk-access-denied');
     }
     const refused = requests.filter((p) => /^\/api\/(audit-events|emails|staff|practice)/.test(p));
@@ -111,7 +106,10 @@ describe('console access, session expiry, sign-out and a chart without email, in
       `SELECT actorId, details FROM audit_events WHERE practiceId = ? AND action = 'practice.settings_updated' ORDER BY seq DESC LIMIT 1`,
       [MAPLE_GROVE_ID],
     );
-    assert.deepEqual(JSON.parse(event.details).changes.allowSecurityQuestions, { from: Boolean(before.allowSecurityQuestions), to: !before.allowSecurityQuestions });
+    assert.deepEqual(JSON.parse(event.details).changes.allowSecurityQuestions, {
+      from: Boolean(before.allowSecurityQuestions),
+      to: !before.allowSecurityQuestions,
+    });
     assert.equal(await save.isDisabled(), true, 'saved: nothing left to save');
     await saveScreenshot(page, 'practice-settings');
     assertNoPageProblems(admin.problems);

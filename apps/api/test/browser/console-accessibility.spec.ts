@@ -58,7 +58,10 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
     await page.getByLabel('Email').fill(MAPLE_DESK);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: /password/i }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /password/i })
+      .waitFor();
     await check(test, 'sign-in with an error');
     await saveScreenshot(page, 'sign-in-error');
   });
@@ -122,7 +125,10 @@ describe('console accessibility (axe-core): sign-in, patient list, patient show 
     await page.getByRole('listbox').waitFor({ state: 'hidden' });
     await dialog.getByRole('textbox', { name: 'Note' }).fill('Patient asked on the phone after a callback');
     await dialog.getByRole('button', { name: 'Reset account' }).click();
-    await page.getByRole('dialog', { name: 'Portal account reset' }).getByText(/^\d{6}$/).waitFor();
+    await page
+      .getByRole('dialog', { name: 'Portal account reset' })
+      .getByText(/^\d{6}$/)
+      .waitFor();
     await check(test, 'reset result with the PIN');
     assertNoPageProblems(desk.problems);
   });

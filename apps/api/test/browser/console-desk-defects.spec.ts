@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import {
-  BrowserSession,
-  assertAccessible,
-  assertNoPageProblems,
-  launchChromium,
-  openSession,
-  signInThroughConsole,
-} from '../support/browser';
+import { BrowserSession, assertAccessible, assertNoPageProblems, launchChromium, openSession, signInThroughConsole } from '../support/browser';
 import { MAPLE_GROVE_ID, patientIdsWith } from '../support/fixtures';
 import { MAPLE_ADMIN, MAPLE_DESK } from '../support/staff-client';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -27,7 +20,9 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
   const session = async (options: Parameters<typeof openSession>[1] = {}) => {
     const s = await openSession(browser, options);
     s.page.on('pageerror', (e) => console.error('PAGEERROR', e.message));
-    s.page.on('console', (m) => { if (m.type() === 'error') console.error('CONSOLE', m.text()); });
+    s.page.on('console', (m) => {
+      if (m.type() === 'error') console.error('CONSOLE', m.text());
+    });
     sessions.push(s);
     return s;
   };
@@ -191,7 +186,10 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
     await page.getByText('The account is locked, so there is no registration email to resend.', { exact: false }).waitFor();
 
     const [, , , linkLockedId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'invited');
-    await t.dataSource.query("UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1", [new Date(), linkLockedId]);
+    await t.dataSource.query(
+      "UPDATE registration_invitations SET status = 'locked', pendingMarker = NULL, failedAttempts = 5, lockedAt = ? WHERE patientId = ? AND pendingMarker = 1",
+      [new Date(), linkLockedId],
+    );
     const [row] = await t.dataSource.query('SELECT mrn FROM patients WHERE id = ?', [linkLockedId]);
     await page.goto(`${t.url}/#/patients?filter=${encodeURIComponent(JSON.stringify({ portalStatus: 'link_locked' }))}`);
     await page.getByRole('row').filter({ hasText: row.mrn }).getByText('Link locked', { exact: true }).waitFor();
@@ -201,7 +199,10 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
   });
 
   it('the patient list fits a 1366 px screen and a tablet, with name, MRN and portal status first; phones in the national format', async () => {
-    for (const viewport of [{ width: 1366, height: 900 }, { width: 800, height: 1100 }]) {
+    for (const viewport of [
+      { width: 1366, height: 900 },
+      { width: 800, height: 1100 },
+    ]) {
       const desk = await session({ viewport });
       const { page } = desk;
       await signInThroughConsole(page, t.url, MAPLE_DESK);
@@ -209,13 +210,18 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
       await page.getByRole('row').nth(1).waitFor();
       const headers = (await page.getByRole('columnheader').allInnerTexts()).map((h) => h.trim()).filter(Boolean);
       assert.deepEqual(headers.slice(0, 3), ['Name', 'MRN', 'Portal status'], headers.join(', '));
-      const overflow = (await page.evaluate(`(() => { const box = document.querySelector('.RaList-content'); return box.scrollWidth - box.clientWidth; })()`)) as number;
+      const overflow = (await page.evaluate(
+        `(() => { const box = document.querySelector('.RaList-content'); return box.scrollWidth - box.clientWidth; })()`,
+      )) as number;
       assert.ok(overflow <= 0, `the table is ${overflow}px wider than its box at ${viewport.width} px`);
       const status = page.getByRole('columnheader', { name: 'Portal status' });
       const box = await status.boundingBox();
       assert.ok(box && box.x + box.width <= viewport.width, 'portal status is on screen');
       if (viewport.width === 1366) {
-        await page.getByText(/^\(\d{3}\) \d{3}-\d{4}$/).first().waitFor();
+        await page
+          .getByText(/^\(\d{3}\) \d{3}-\d{4}$/)
+          .first()
+          .waitFor();
         assert.equal(await page.getByText(/^\+1\d{10}$/).count(), 0, 'no E.164 numbers shown');
       }
     }
@@ -233,7 +239,10 @@ describe('console at the desk: the PIN dialog, the audit log, words and times st
     await page.getByLabel('Email').fill('someone@example.com');
     await page.getByLabel('Password').fill('wrong-password-here');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: /password/i }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /password/i })
+      .waitFor();
     assert.ok(calls.length <= 2, `GET /api/auth/me ${calls.length} times`);
 
     const missing: string[] = [];

@@ -3,15 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { AppSecrets } from '../../src/common/app-secrets';
-import {
-  BrowserSession,
-  assertNoPageProblems,
-  launchChromium,
-  openSession,
-  parseCsv,
-  saveScreenshot,
-  signInThroughConsole,
-} from '../support/browser';
+import { BrowserSession, assertNoPageProblems, launchChromium, openSession, parseCsv, saveScreenshot, signInThroughConsole } from '../support/browser';
 import { MAPLE_GROVE_ID, patientIdsWith } from '../support/fixtures';
 import { SmtpCapture } from '../support/smtp-capture';
 import { MAPLE_ADMIN, MAPLE_DESK } from '../support/staff-client';
@@ -69,13 +61,10 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     await page.getByRole('menuitem', { name: 'Patients' }).click();
     await page.getByLabel('Search').fill(patient.lastName);
     // The search is debounced: wait until every row shown is a match, not the unfiltered first page.
-    await page.waitForFunction(
-      (lastName) => {
-        const rows = [...(globalThis as any).document.querySelectorAll('tbody tr')] as { innerText: string }[];
-        return rows.length > 0 && rows.every((row) => row.innerText.includes(lastName));
-      },
-      patient.lastName,
-    );
+    await page.waitForFunction((lastName) => {
+      const rows = [...(globalThis as any).document.querySelectorAll('tbody tr')] as { innerText: string }[];
+      return rows.length > 0 && rows.every((row) => row.innerText.includes(lastName));
+    }, patient.lastName);
     const row = page.getByRole('row').filter({ hasText: patient.mrn });
     await row.waitFor();
     return row;
@@ -118,7 +107,9 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     pin = (await done.getByText(/^\d{6}$/).innerText()).trim();
     await done.getByText('Tell the patient this PIN. It will not be shown again.').waitFor();
 
-    const [invitation] = await t.dataSource.query(`SELECT id, pinHash, sentTo FROM registration_invitations WHERE patientId = ? AND status = 'pending'`, [patient.id]);
+    const [invitation] = await t.dataSource.query(`SELECT id, pinHash, sentTo FROM registration_invitations WHERE patientId = ? AND status = 'pending'`, [
+      patient.id,
+    ]);
     assert.equal(invitation.pinHash, t.app.get(AppSecrets).pinHash(pin), 'the PIN on screen is the invitation’s');
     const maskedTo = `${patient.email[0]}***${patient.email.slice(patient.email.indexOf('@'))}`;
     await done.getByText(maskedTo).waitFor();
@@ -200,8 +191,14 @@ describe('desk reset → patient registration → admin audit trail, in a browse
     assert.match(reset, /By Devon Clarke/);
     assert.match(reset, /Reason: Forgot username or password/);
     assert.match(reset, new RegExp(`Retired username: ${oldUsername}`));
-    assert.ok(entries.some((text) => text.includes('Patient created a portal account')), `history entries: ${entries.join(' | ')}`);
-    assert.ok(entries.some((text) => text.includes(`Portal account “${newUsername}” created`)), `history entries: ${entries.join(' | ')}`);
+    assert.ok(
+      entries.some((text) => text.includes('Patient created a portal account')),
+      `history entries: ${entries.join(' | ')}`,
+    );
+    assert.ok(
+      entries.some((text) => text.includes(`Portal account “${newUsername}” created`)),
+      `history entries: ${entries.join(' | ')}`,
+    );
     await saveScreenshot(page, 'patient-portal-history');
     assertNoPageProblems(desk.problems);
   });

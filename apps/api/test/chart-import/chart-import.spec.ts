@@ -48,7 +48,17 @@ function exportFiles(overrides: { email?: string; phone?: string; conditionText?
           email: overrides.email ?? 'Amara.Okafor@example.com',
           phones: [{ value: overrides.phone ?? '555-810-7203', use: 'home' }],
         }),
-        patient({ id: 'pat-noemail', mrn: 'MRN-0002', given: ['Luis'], family: 'Oakley', email: null, phones: [{ value: '(555) 810 7204', use: 'work' }, { value: '+1 555 810 7205', use: 'mobile' }] }),
+        patient({
+          id: 'pat-noemail',
+          mrn: 'MRN-0002',
+          given: ['Luis'],
+          family: 'Oakley',
+          email: null,
+          phones: [
+            { value: '(555) 810 7204', use: 'work' },
+            { value: '+1 555 810 7205', use: 'mobile' },
+          ],
+        }),
         patient({ id: 'pat-deceased', mrn: 'MRN-0003', family: 'Okoro', active: true, deceasedDateTime: '2025-12-01T08:00:00Z' }),
         patient({ id: 'pat-inactive', mrn: 'MRN-0004', family: 'Okada', active: false, phones: [{ value: '555.810.7206' }] }),
         patient({ id: 'pat-both', mrn: 'MRN-0005', family: 'Okeke', active: false, deceasedBoolean: true }),
@@ -65,11 +75,12 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
   let importer: ChartImportService;
   const run = (request: Partial<ChartImportRequest> = {}) =>
     importer.run({ practiceId: MAPLE_GROVE_ID, source: 'cli', fileName: 'export', inputs: exportFiles(), ...request });
-  const chart = async (fhirId: string) => (await t.dataSource.getRepository(Patient).findOneByOrFail({ id: chartIdFor(MAPLE_GROVE_ID, fhirId) }));
+  const chart = async (fhirId: string) => await t.dataSource.getRepository(Patient).findOneByOrFail({ id: chartIdFor(MAPLE_GROVE_ID, fhirId) });
   const checksums = async () => {
     const patients = await t.dataSource.getRepository(Patient).findBy({ practiceId: MAPLE_GROVE_ID });
     const map = new Map<string, string>();
-    for (const p of patients.filter((p) => p.fhirId?.startsWith('pat-'))) map.set(p.fhirId!, await PatientsRepository.on(t.dataSource.manager).chartChecksum(p));
+    for (const p of patients.filter((p) => p.fhirId?.startsWith('pat-')))
+      map.set(p.fhirId!, await PatientsRepository.on(t.dataSource.manager).chartChecksum(p));
     return map;
   };
 
@@ -111,7 +122,10 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
     assert.equal(amara.email, 'Amara.Okafor@example.com');
     assert.equal(amara.phone, '+15558107203', '555-810-7203 in E.164 with the default region');
     assert.equal(amara.phoneDigits, '15558107203');
-    assert.deepEqual([amara.addressLine1, amara.addressLine2, amara.city, amara.state, amara.postalCode], ['4417 Willow Ct', 'Apt 12', 'Portland', 'OR', '97214']);
+    assert.deepEqual(
+      [amara.addressLine1, amara.addressLine2, amara.city, amara.state, amara.postalCode],
+      ['4417 Willow Ct', 'Apt 12', 'Portland', 'OR', '97214'],
+    );
     assert.deepEqual([amara.active, amara.inactiveReason, amara.contactChangedAt], [true, null, null]);
 
     const luis = await chart('pat-noemail');
@@ -134,12 +148,52 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
     assert.deepEqual(
       rows.map((r) => ({ ...r, recordedOn: String(r.recordedOn) })),
       [
-        { kind: 'allergy', code: '7980', description: 'Penicillin G', status: 'active', recordedOn: '2020-01-09', notes: 'Hives as a child.', fhirId: 'pat-uuid' },
+        {
+          kind: 'allergy',
+          code: '7980',
+          description: 'Penicillin G',
+          status: 'active',
+          recordedOn: '2020-01-09',
+          notes: 'Hives as a child.',
+          fhirId: 'pat-uuid',
+        },
         { kind: 'encounter', code: null, description: 'ambulatory', status: 'finished', recordedOn: '2023-09-12', notes: null, fhirId: 'pat-noemail' },
-        { kind: 'encounter', code: '99213', description: 'Office visit, established patient', status: 'finished', recordedOn: '2023-09-12', notes: null, fhirId: 'pat-uuid' },
-        { kind: 'medication', code: null, description: 'Ibuprofen 400 mg as needed', status: 'completed', recordedOn: '2022-02-10', notes: null, fhirId: 'pat-noemail' },
-        { kind: 'medication', code: '314076', description: 'Lisinopril 10 MG Oral Tablet', status: 'active', recordedOn: '2021-06-01', notes: null, fhirId: 'pat-uuid' },
-        { kind: 'problem', code: '38341003', description: 'Essential hypertension', status: 'active', recordedOn: '2019-03-04', notes: null, fhirId: 'pat-uuid' },
+        {
+          kind: 'encounter',
+          code: '99213',
+          description: 'Office visit, established patient',
+          status: 'finished',
+          recordedOn: '2023-09-12',
+          notes: null,
+          fhirId: 'pat-uuid',
+        },
+        {
+          kind: 'medication',
+          code: null,
+          description: 'Ibuprofen 400 mg as needed',
+          status: 'completed',
+          recordedOn: '2022-02-10',
+          notes: null,
+          fhirId: 'pat-noemail',
+        },
+        {
+          kind: 'medication',
+          code: '314076',
+          description: 'Lisinopril 10 MG Oral Tablet',
+          status: 'active',
+          recordedOn: '2021-06-01',
+          notes: null,
+          fhirId: 'pat-uuid',
+        },
+        {
+          kind: 'problem',
+          code: '38341003',
+          description: 'Essential hypertension',
+          status: 'active',
+          recordedOn: '2019-03-04',
+          notes: null,
+          fhirId: 'pat-uuid',
+        },
       ],
     );
   });
@@ -162,7 +216,9 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
     assert.deepEqual(await checksums(), before);
     const [eventsAfter] = await t.dataSource.query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'chart.contact_changed'");
     assert.equal(Number(eventsAfter.n), Number(events.n));
-    const imported = await t.dataSource.query("SELECT details FROM audit_events WHERE action = 'chart.imported' AND practiceId = ? ORDER BY seq", [MAPLE_GROVE_ID]);
+    const imported = await t.dataSource.query("SELECT details FROM audit_events WHERE action = 'chart.imported' AND practiceId = ? ORDER BY seq", [
+      MAPLE_GROVE_ID,
+    ]);
     assert.equal(imported.length, 2, 'one chart.imported per import');
     assert.deepEqual(JSON.parse(imported[1].details), {
       source: 'cli',
@@ -174,7 +230,9 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
 
   it('updates a changed chart: new checksum, contactChangedAt, and chart.contact_changed per field with masked values', async () => {
     const before = await checksums();
-    const result = await run({ inputs: exportFiles({ email: 'amara.new@example.org', phone: '+1 (555) 810-9999', conditionText: 'Hypertension, controlled' }) });
+    const result = await run({
+      inputs: exportFiles({ email: 'amara.new@example.org', phone: '+1 (555) 810-9999', conditionText: 'Hypertension, controlled' }),
+    });
     assert.deepEqual(result.counts, { patientsCreated: 0, patientsUpdated: 1, patientsUnchanged: 6, entries: 6, skipped: 1, rejected: 4 });
     const after = await checksums();
     for (const [fhirId, sum] of before) {
@@ -200,17 +258,35 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00', resource: condition('b-cond', '8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00', { subject: { reference: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00' } }), request: { method: 'PUT' } },
-        { fullUrl: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00', resource: { ...patient({ id: 'x', mrn: 'B-1', family: 'Bundled' }), id: undefined }, request: { method: 'POST', url: 'Patient' } },
+        {
+          fullUrl: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00',
+          resource: condition('b-cond', '8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00', { subject: { reference: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00' } }),
+          request: { method: 'PUT' },
+        },
+        {
+          fullUrl: 'urn:uuid:8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00',
+          resource: { ...patient({ id: 'x', mrn: 'B-1', family: 'Bundled' }), id: undefined },
+          request: { method: 'POST', url: 'Patient' },
+        },
       ],
     };
-    const result = await importer.run({ practiceId: MAPLE_GROVE_ID, source: 'cli', fileName: 'bundle.json', inputs: [input('bundle.json', JSON.stringify(bundle, null, 2))] });
+    const result = await importer.run({
+      practiceId: MAPLE_GROVE_ID,
+      source: 'cli',
+      fileName: 'bundle.json',
+      inputs: [input('bundle.json', JSON.stringify(bundle, null, 2))],
+    });
     assert.deepEqual(result.counts, { patientsCreated: 1, patientsUpdated: 0, patientsUnchanged: 0, entries: 1, skipped: 0, rejected: 0 });
     assert.equal((await chart('8a1d2c8e-1f6a-4e39-b0a4-5a3c8b1e9f00')).lastName, 'Bundled');
   });
 
   it('keeps practices apart: the same FHIR ids in another practice are other charts, and references never cross', async () => {
-    const result = await importer.run({ practiceId: RIVERSIDE_ID, source: 'cli', fileName: 'conditions', inputs: [input('Condition.000.ndjson', ndjson([condition('cond-x', 'pat-uuid')]))] });
+    const result = await importer.run({
+      practiceId: RIVERSIDE_ID,
+      source: 'cli',
+      fileName: 'conditions',
+      inputs: [input('Condition.000.ndjson', ndjson([condition('cond-x', 'pat-uuid')]))],
+    });
     assert.equal(result.counts.rejected, 1, "Maple Grove's Patient/pat-uuid is not Riverside's");
     const rs = await importer.run({ practiceId: RIVERSIDE_ID, source: 'cli', fileName: 'export', inputs: exportFiles() });
     assert.equal(rs.counts.patientsCreated, 7);
@@ -221,7 +297,9 @@ describe('FHIR chart import (importer)', { skip: mysqlSkip }, () => {
   it('writes nothing on a dry run but reports the same counts', async () => {
     const [before] = await t.dataSource.query('SELECT COUNT(*) AS n FROM patients');
     const [importsBefore] = await t.dataSource.query('SELECT COUNT(*) AS n FROM chart_imports');
-    const files = exportFiles().map((f) => (f.fileName === 'Patient.000.ndjson' ? input(f.fileName, ndjson([patient({ id: 'dry-1', mrn: 'DRY-1', family: 'Dry' })])) : f));
+    const files = exportFiles().map((f) =>
+      f.fileName === 'Patient.000.ndjson' ? input(f.fileName, ndjson([patient({ id: 'dry-1', mrn: 'DRY-1', family: 'Dry' })])) : f,
+    );
     const result = await run({ dryRun: true, inputs: files, practiceId: MAPLE_GROVE_ID });
     assert.equal(result.counts.patientsCreated, 1);
     const [afterRow] = await t.dataSource.query('SELECT COUNT(*) AS n FROM patients');

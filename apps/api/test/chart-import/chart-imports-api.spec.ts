@@ -22,7 +22,9 @@ function upload(client: StaffClient, body: string | Buffer, contentType = NDJSON
 function bigExport(): string {
   const lines: string[] = [];
   for (let i = 0; i < 10_000; i++) {
-    lines.push(JSON.stringify(patient({ id: `big-${i}`, mrn: `BIG-${i}`, family: `Bulk${i % 97}`, given: ['Pat'], email: i % 3 ? `pat${i}@example.com` : null })));
+    lines.push(
+      JSON.stringify(patient({ id: `big-${i}`, mrn: `BIG-${i}`, family: `Bulk${i % 97}`, given: ['Pat'], email: i % 3 ? `pat${i}@example.com` : null })),
+    );
   }
   for (let i = 0; i < 40_000; i++) lines.push(JSON.stringify(condition(`big-cond-${i}`, `big-${i % 10_000}`)));
   return lines.join('\n') + '\n';
@@ -82,7 +84,12 @@ describe('chart imports API (POST/GET /api/imports)', { skip: mysqlSkip }, () =>
   });
 
   it('lists imports with the list protocol and shows the first rejects with file, line and reason', async () => {
-    const response = await upload(admin, ndjson([patient({ id: 'api-1', mrn: 'API-1' }), 'not json', condition('api-c', 'nobody')]), 'application/x-ndjson', 'mixed.ndjson');
+    const response = await upload(
+      admin,
+      ndjson([patient({ id: 'api-1', mrn: 'API-1' }), 'not json', condition('api-c', 'nobody')]),
+      'application/x-ndjson',
+      'mixed.ndjson',
+    );
     assert.equal(response.status, 202);
     const body = await waitFor(response.body.id, finished);
     assert.equal(body.counts.rejected, 2);
@@ -133,10 +140,30 @@ describe('chart imports API (POST/GET /api/imports)', { skip: mysqlSkip }, () =>
     const file = join(t.dataDir, 'interrupted.upload');
     writeFileSync(file, ndjson([patient({ id: 'resumed', mrn: 'RES-1', family: 'Resumed' })]));
     const actor = { type: 'staff' as const, id: null, name: 'Alicia Moreno' };
-    const interrupted = await importer.createImport({ practiceId: MAPLE_GROVE_ID, source: 'upload', fileName: 'interrupted.ndjson', format: 'ndjson', filePath: file, total: 1, actor });
-    const orphan = await importer.createImport({ practiceId: MAPLE_GROVE_ID, source: 'upload', fileName: 'orphan.ndjson', format: 'ndjson', filePath: join(t.dataDir, 'gone.upload'), total: 1, actor });
+    const interrupted = await importer.createImport({
+      practiceId: MAPLE_GROVE_ID,
+      source: 'upload',
+      fileName: 'interrupted.ndjson',
+      format: 'ndjson',
+      filePath: file,
+      total: 1,
+      actor,
+    });
+    const orphan = await importer.createImport({
+      practiceId: MAPLE_GROVE_ID,
+      source: 'upload',
+      fileName: 'orphan.ndjson',
+      format: 'ndjson',
+      filePath: join(t.dataDir, 'gone.upload'),
+      total: 1,
+      actor,
+    });
     // As a process that died mid-import leaves them: running, half counted, their claim run out.
-    await t.dataSource.query("UPDATE chart_imports SET status = 'running', processed = 7, attempts = 1, claimedUntil = ? WHERE id IN (?, ?)", [new Date(Date.now() - 1000), interrupted.id, orphan.id]);
+    await t.dataSource.query("UPDATE chart_imports SET status = 'running', processed = 7, attempts = 1, claimedUntil = ? WHERE id IN (?, ?)", [
+      new Date(Date.now() - 1000),
+      interrupted.id,
+      orphan.id,
+    ]);
 
     jobs.start();
     const resumed = await waitFor(interrupted.id, finished);

@@ -18,7 +18,12 @@ describe('contact-change safety of imported charts', { skip: mysqlSkip }, () => 
   let t: TestApp;
   let desk: StaffClient;
   const load = (resources: unknown[]) =>
-    t.app.get(ChartImportService).run({ practiceId: MAPLE_GROVE_ID, source: 'cli', fileName: 'Patient.000.ndjson', inputs: [{ fileName: 'Patient.000.ndjson', stream: Readable.from([ndjson(resources)]) }] });
+    t.app.get(ChartImportService).run({
+      practiceId: MAPLE_GROVE_ID,
+      source: 'cli',
+      fileName: 'Patient.000.ndjson',
+      inputs: [{ fileName: 'Patient.000.ndjson', stream: Readable.from([ndjson(resources)]) }],
+    });
   const idOf = (fhirId: string) => chartIdFor(MAPLE_GROVE_ID, fhirId);
 
   before(async () => {
@@ -35,7 +40,9 @@ describe('contact-change safety of imported charts', { skip: mysqlSkip }, () => 
   it('shows active, inactiveReason and contactChangedAt on patient list items and details', async () => {
     const list = await desk.get(`/api/patients?filter=${encodeURIComponent(JSON.stringify({ q: 'Quill' }))}`);
     assert.equal(list.status, 200);
-    const byId = new Map((list.body as { id: string; active: boolean; inactiveReason: string | null; contactChangedAt: string | null }[]).map((p) => [p.id, p]));
+    const byId = new Map(
+      (list.body as { id: string; active: boolean; inactiveReason: string | null; contactChangedAt: string | null }[]).map((p) => [p.id, p]),
+    );
     assert.deepEqual(
       ['safe-dead', 'safe-inactive', 'safe-moved'].map((f) => {
         const p = byId.get(idOf(f))!;
@@ -60,7 +67,10 @@ describe('contact-change safety of imported charts', { skip: mysqlSkip }, () => 
       assert.equal(resend.status, 409, fhirId);
       assert.equal(resend.body.message, INACTIVE);
     }
-    const [row] = await t.dataSource.query('SELECT COUNT(*) AS n FROM registration_invitations WHERE patientId IN (?, ?)', [idOf('safe-dead'), idOf('safe-inactive')]);
+    const [row] = await t.dataSource.query('SELECT COUNT(*) AS n FROM registration_invitations WHERE patientId IN (?, ?)', [
+      idOf('safe-dead'),
+      idOf('safe-inactive'),
+    ]);
     assert.equal(Number(row.n), 0);
   });
 

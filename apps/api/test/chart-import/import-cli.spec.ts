@@ -76,7 +76,10 @@ describe('import CLI (npm run import:fhir)', { skip: mysqlSkip }, () => {
     mkdirSync(sub);
     const patients = [1, 2, 3].map((i) => patient({ id: `cli-${i}`, mrn: `CLI-${i}`, family: `Cli${i}` }));
     writeFileSync(join(sub, 'Patient.000.ndjson'), ndjsonLines(patients));
-    writeFileSync(join(sub, 'Condition.000.ndjson'), ndjsonLines([condition('cli-c1', 'cli-1'), condition('cli-c2', 'cli-1'), condition('cli-c3', 'cli-2'), condition('cli-c4', 'cli-3')]));
+    writeFileSync(
+      join(sub, 'Condition.000.ndjson'),
+      ndjsonLines([condition('cli-c1', 'cli-1'), condition('cli-c2', 'cli-1'), condition('cli-c3', 'cli-2'), condition('cli-c4', 'cli-3')]),
+    );
     writeFileSync(join(sub, 'notes.txt'), 'not an export file');
 
     const run = await cli(['--practice', MAPLE_GROVE_ID, sub]);

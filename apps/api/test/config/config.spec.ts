@@ -25,9 +25,18 @@ describe('configuration from the environment', () => {
 
   it('reads a MySQL DATABASE_URL', () => {
     const config = loadConfig({ ...base, DATABASE_URL: 'mysql://app:p%40ss@db.example:3307/resetdesk' });
-    assert.deepEqual({ ...config.database, url: undefined }, {
-      type: 'mysql', url: undefined, host: 'db.example', port: 3307, username: 'app', password: 'p@ss', database: 'resetdesk',
-    });
+    assert.deepEqual(
+      { ...config.database, url: undefined },
+      {
+        type: 'mysql',
+        url: undefined,
+        host: 'db.example',
+        port: 3307,
+        username: 'app',
+        password: 'p@ss',
+        database: 'resetdesk',
+      },
+    );
   });
 
   it('refuses bad values with a message naming the variable', () => {
@@ -47,7 +56,11 @@ describe('configuration from the environment', () => {
       [{ WEB_CONCURRENCY: '2' }, /^WEB_CONCURRENCY above 1 needs MySQL/],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+      assert.throws(
+        () => loadConfig({ ...base, ...env }),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+        JSON.stringify(env),
+      );
     }
   });
 

@@ -103,7 +103,18 @@ for (const flavour of flavours) {
     const insertAccount = (username: string, patientId: string, status: 'active' | 'closed') =>
       dataSource.query(
         'INSERT INTO portal_accounts (id, practiceId, patientId, username, usernameNormalized, usernameSkeleton, status, openMarker, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [randomUUID(), randomUUID(), patientId, username, normaliseUsername(username), usernameSkeleton(username), status, status === 'closed' ? null : 1, STAMP, STAMP],
+        [
+          randomUUID(),
+          randomUUID(),
+          patientId,
+          username,
+          normaliseUsername(username),
+          usernameSkeleton(username),
+          status,
+          status === 'closed' ? null : 1,
+          STAMP,
+          STAMP,
+        ],
       );
 
     const rejectsAsDuplicate = async (attempt: Promise<unknown>, what: string) => {

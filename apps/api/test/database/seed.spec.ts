@@ -62,9 +62,13 @@ describe('demo seed', { skip: mysqlSkip }, () => {
     assert.equal(counts.length, 2);
     for (const row of counts) assert.equal(Number(row.n), DEMO_PATIENTS_PER_PRACTICE);
     assert.ok(DEMO_PATIENTS_PER_PRACTICE >= 200);
-    const [withoutChart] = await first.query('SELECT COUNT(*) AS n FROM patients p WHERE NOT EXISTS (SELECT 1 FROM clinical_entries e WHERE e.patientId = p.id)');
+    const [withoutChart] = await first.query(
+      'SELECT COUNT(*) AS n FROM patients p WHERE NOT EXISTS (SELECT 1 FROM clinical_entries e WHERE e.patientId = p.id)',
+    );
     assert.equal(Number(withoutChart.n), 0, 'every patient has clinical entries');
-    const [mismatched] = await first.query('SELECT COUNT(*) AS n FROM clinical_entries e JOIN patients p ON p.id = e.patientId WHERE p.practiceId <> e.practiceId');
+    const [mismatched] = await first.query(
+      'SELECT COUNT(*) AS n FROM clinical_entries e JOIN patients p ON p.id = e.patientId WHERE p.practiceId <> e.practiceId',
+    );
     assert.equal(Number(mismatched.n), 0, 'clinical entries belong to their patient’s practice');
   });
 
@@ -102,7 +106,10 @@ describe('demo seed', { skip: mysqlSkip }, () => {
     const staff = await first.query('SELECT email, passwordHash FROM staff_users');
     for (const row of staff) assert.match(row.passwordHash, /^\$argon2id\$v=19\$/, row.email);
     const verified = await Promise.all(staff.map((row: { passwordHash: string }) => argon2.verify(row.passwordHash, DEMO_PASSWORD)));
-    assert.deepEqual(verified, staff.map(() => true));
+    assert.deepEqual(
+      verified,
+      staff.map(() => true),
+    );
 
     const accounts = await first.query('SELECT status, passwordHash, securityAnswerHash FROM portal_accounts');
     for (const account of accounts) {
@@ -129,7 +136,10 @@ describe('demo seed', { skip: mysqlSkip }, () => {
       assert.match(patient.phone, /^\+1\d{10}$/);
       assert.equal(patient.phoneDigits, patient.phone.slice(1));
     }
-    assert.ok(patients.some((p: { email: string | null }) => p.email === null), 'some charts have no email (the reset refuses those)');
+    assert.ok(
+      patients.some((p: { email: string | null }) => p.email === null),
+      'some charts have no email (the reset refuses those)',
+    );
   });
 
   it('seeds only an empty database', async () => {

@@ -12,10 +12,23 @@ const STARTUP_TIMEOUT_MS = 120_000;
 
 /** Variables the test runner or an operator may have set that would steer the app off its defaults. */
 const STEERING_VARIABLES = [
-  'NODE_ENV', 'DATABASE_URL', 'APP_SECRET', 'DATA_DIR', 'PORT', 'PUBLIC_URL', 'SMTP_URL', 'SMS_WEBHOOK_URL', 'SEED_DEMO',
-  'RUN_DISPATCHER', 'CONSOLE_DIR', 'LOG_LEVEL', 'MAIL_FROM', 'INVITATION_TTL_HOURS', 'SESSION_IDLE_MINUTES', 'SESSION_ABSOLUTE_HOURS',
+  'NODE_ENV',
+  'DATABASE_URL',
+  'APP_SECRET',
+  'DATA_DIR',
+  'PORT',
+  'PUBLIC_URL',
+  'SMTP_URL',
+  'SMS_WEBHOOK_URL',
+  'SEED_DEMO',
+  'RUN_DISPATCHER',
+  'CONSOLE_DIR',
+  'LOG_LEVEL',
+  'MAIL_FROM',
+  'INVITATION_TTL_HOURS',
+  'SESSION_IDLE_MINUTES',
+  'SESSION_ABSOLUTE_HOURS',
 ];
-
 
 interface RunningApp {
   child: ChildProcess;
@@ -136,9 +149,15 @@ describe('npm start with no configuration (embedded SQLite, demo data)', () => {
     const desk = await signIn('desk@maplegrove.test');
     const csrf = desk.cookies.find((c) => c.startsWith('rd_csrf='))!.slice('rd_csrf='.length);
     const post = (path: string, body: unknown = {}) =>
-      fetch(`${base}${path}`, { method: 'POST', headers: { Cookie: desk.cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { Cookie: desk.cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const firstWith = async (portalStatus: string) => {
-      const [patient] = (await (await get(`/api/patients?range=[0,0]&filter=${encodeURIComponent(JSON.stringify({ portalStatus }))}`, desk.cookie)).json()) as { id: string }[];
+      const [patient] = (await (await get(`/api/patients?range=[0,0]&filter=${encodeURIComponent(JSON.stringify({ portalStatus }))}`, desk.cookie)).json()) as {
+        id: string;
+      }[];
       assert.ok(patient, `the demo data has a patient whose portal is ${portalStatus}`);
       return patient.id;
     };
@@ -146,12 +165,21 @@ describe('npm start with no configuration (embedded SQLite, demo data)', () => {
     const active = await firstWith('active');
     const reset = await post(`/api/patients/${active}/portal-reset`, { reason: 'forgot_credentials', identityVerification: 'in_person_photo_id' });
     assert.equal(reset.status, 201, await reset.clone().text());
-    const result = (await reset.json()) as { retiredUsername: string | null; chartChecksumBefore: string; chartChecksumAfter: string; invitation: { pin: string; expiresAt: string } };
+    const result = (await reset.json()) as {
+      retiredUsername: string | null;
+      chartChecksumBefore: string;
+      chartChecksumAfter: string;
+      invitation: { pin: string; expiresAt: string };
+    };
     assert.ok(result.retiredUsername, 'the active account was closed and its username retired');
     assert.match(result.invitation.pin, /^\d{6}$/);
     assert.equal(result.chartChecksumAfter, result.chartChecksumBefore);
     assert.ok(Date.parse(result.invitation.expiresAt) > Date.now());
-    const after = (await (await get(`/api/patients/${active}`, desk.cookie)).json()) as { portalAccount: unknown; invitation: { status: string }; chartChecksum: string };
+    const after = (await (await get(`/api/patients/${active}`, desk.cookie)).json()) as {
+      portalAccount: unknown;
+      invitation: { status: string };
+      chartChecksum: string;
+    };
     assert.equal(after.portalAccount, null);
     assert.equal(after.invitation.status, 'pending');
     assert.equal(after.chartChecksum, result.chartChecksumBefore, 'the chart view computes the same checksum');

@@ -10,11 +10,14 @@ import { TEST_APP_SECRET, mysqlSkip } from '../support/test-env';
 
 const MAIN = resolve(__dirname, '../../src/main.js');
 
-
 /** The API processes the primary has forked right now. */
 function workerPids(primary: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(primary)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -82,7 +85,10 @@ describe('WEB_CONCURRENCY: several API processes on one port (MySQL)', { skip: m
       body: JSON.stringify({ email: 'desk@maplegrove.test', password: DEMO_PASSWORD }),
     });
     assert.equal(login.status, 200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     // New connections are spread over the processes; sessions live in the database, so all agree.
     for (let i = 0; i < 10; i++) {
       const me = await fetch(`${base}/api/auth/me`, { headers: { Cookie: cookie, Connection: 'close' } });

@@ -25,7 +25,7 @@ describe('keyed audit chain and signed checkpoints', { skip: mysqlSkip }, () => 
   let patients: string[];
 
   const events = (practiceId = MAPLE_GROVE_ID) => t.dataSource.getRepository(AuditEvent).find({ where: { practiceId }, order: { seq: 'ASC' } });
-  const head = async (practiceId = MAPLE_GROVE_ID) => (await t.dataSource.getRepository(AuditChainHead).findOneByOrFail({ practiceId }));
+  const head = async (practiceId = MAPLE_GROVE_ID) => await t.dataSource.getRepository(AuditChainHead).findOneByOrFail({ practiceId });
   const verify = async () => {
     const response = await admin.get('/api/audit-events/verify');
     assert.equal(response.status, 200);

@@ -11,7 +11,12 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
 
 /** Posts raw bytes as they are (supertest re-encodes a Buffer body it is given). */
-function postRaw(t: TestApp, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }> {
+function postRaw(
+  t: TestApp,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any; text: string }> {
   const { port } = t.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'Content-Length': String(body.length) } }, (res) => {

@@ -41,7 +41,9 @@ describe('patient sign-in throttling and temporary locks', { skip: mysqlSkip }, 
     for (let i = 0; i < 5; i++) assert.equal((await signIn(browserAt(t), username, WRONG_PASSWORD)).status, 401);
   };
   const lockEvents = async (patientId: string) =>
-    (await t.dataSource.getRepository(AuditEvent).find({ where: { patientId, action: 'portal.locked' }, order: { seq: 'ASC' } })).map((e) => JSON.parse(e.details));
+    (await t.dataSource.getRepository(AuditEvent).find({ where: { patientId, action: 'portal.locked' }, order: { seq: 'ASC' } })).map((e) =>
+      JSON.parse(e.details),
+    );
 
   it('answers the 31st failed sign-in within an hour from one address with 429 and Retry-After, on the page and as JSON', async () => {
     const address = '203.0.113.50';

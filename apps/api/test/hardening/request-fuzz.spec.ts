@@ -60,15 +60,60 @@ describe('request fuzz: no route answers 5xx to anything', { skip: mysqlSkip }, 
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const patientId = seedId('patient', 'maple-grove-1');
 
-    const ids = [patientId, '00000000-0000-0000-0000-000000000000', 'x', '%00', '..%2f..%2fetc', 'a'.repeat(300), '1e21', '-1', '{"a":1}', "'; DROP TABLE x;--", '%E0%A4%A', 'ё'];
+    const ids = [
+      patientId,
+      '00000000-0000-0000-0000-000000000000',
+      'x',
+      '%00',
+      '..%2f..%2fetc',
+      'a'.repeat(300),
+      '1e21',
+      '-1',
+      '{"a":1}',
+      "'; DROP TABLE x;--",
+      '%E0%A4%A',
+      'ё',
+    ];
     const numbers = [0, -1, 1e21, 1e308, 2 ** 64, 0.5, Number.MAX_SAFE_INTEGER + 2, 24];
-    const junk: unknown[] = [null, true, 1e21, -0.0001, '', 'x'.repeat(5000), [], {}, { toString: 1 }, { __proto__: { a: 1 } }, ['a', { b: [] }], '\u0000', '\ud800', 'ｒｅｃ１'];
+    const junk: unknown[] = [
+      null,
+      true,
+      1e21,
+      -0.0001,
+      '',
+      'x'.repeat(5000),
+      [],
+      {},
+      { toString: 1 },
+      { __proto__: { a: 1 } },
+      ['a', { b: [] }],
+      '\u0000',
+      '\ud800',
+      'ｒｅｃ１',
+    ];
     const json = (): unknown => {
       const roll = random();
       if (roll < 0.15) return pick(junk);
       if (roll < 0.3) return pick(numbers);
       if (roll < 0.45) return [json(), json()];
-      const fields = ['email', 'password', 'name', 'role', 'active', 'reason', 'identityVerification', 'note', 'username', 'code', 'pin', 'securityQuestions', 'q', 'checkpoint', 'signature', 'seq'];
+      const fields = [
+        'email',
+        'password',
+        'name',
+        'role',
+        'active',
+        'reason',
+        'identityVerification',
+        'note',
+        'username',
+        'code',
+        'pin',
+        'securityQuestions',
+        'q',
+        'checkpoint',
+        'signature',
+        'seq',
+      ];
       const object: Record<string, unknown> = {};
       const count = Math.floor(random() * 4);
       for (let i = 0; i < count; i++) object[pick(fields)] = random() < 0.6 ? pick(junk) : json();
@@ -76,13 +121,35 @@ describe('request fuzz: no route answers 5xx to anything', { skip: mysqlSkip }, 
     };
     const listParams = (): Record<string, string> => {
       const params: Record<string, string> = {};
-      if (random() < 0.5) params.range = pick([`[${pick(numbers)},${pick(numbers)}]`, '[0,24]', '[5,1]', '["a","b"]', '[1e21,1e21]', '[0]', 'nope', '[[0],[1]]']);
-      if (random() < 0.5) params.sort = pick(['["lastName",{"toString":1}]', '["lastName","ASC"]', '[1,2]', '["createdAt","sideways"]', '[null]', '"x"', '["__proto__","ASC"]']);
-      if (random() < 0.5) params.filter = pick(['{"q":"smi"}', '{"q":{"toString":1}}', '{"id":[1,2]}', '{"portalStatus":[]}', '{"from":"not a date"}', '{"to":1e21}', '[]', '{', '{"action":null}']);
+      if (random() < 0.5)
+        params.range = pick([`[${pick(numbers)},${pick(numbers)}]`, '[0,24]', '[5,1]', '["a","b"]', '[1e21,1e21]', '[0]', 'nope', '[[0],[1]]']);
+      if (random() < 0.5)
+        params.sort = pick(['["lastName",{"toString":1}]', '["lastName","ASC"]', '[1,2]', '["createdAt","sideways"]', '[null]', '"x"', '["__proto__","ASC"]']);
+      if (random() < 0.5)
+        params.filter = pick([
+          '{"q":"smi"}',
+          '{"q":{"toString":1}}',
+          '{"id":[1,2]}',
+          '{"portalStatus":[]}',
+          '{"from":"not a date"}',
+          '{"to":1e21}',
+          '[]',
+          '{',
+          '{"action":null}',
+        ]);
       if (random() < 0.1) params.notice = pick(['password-changed', '__proto__', 'x']);
       return params;
     };
-    const contentTypes = ['application/json', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=x-bogus', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset="utf-8"'];
+    const contentTypes = [
+      'application/json',
+      'application/json; charset=latin1',
+      'application/json; charset=utf-16',
+      'application/x-www-form-urlencoded',
+      'application/x-www-form-urlencoded; charset=x-bogus',
+      'text/plain',
+      'multipart/form-data; boundary=x',
+      'application/json; charset="utf-8"',
+    ];
     const deepJson = () => '['.repeat(8000) + ']'.repeat(8000);
     const statuses = new Map<number, number>();
 
@@ -97,7 +164,10 @@ describe('request fuzz: no route answers 5xx to anything', { skip: mysqlSkip }, 
         const client = random() < 0.5 ? clients.admin : clients.desk;
         req = req.set('Cookie', client.cookies.join('; ')).set('X-CSRF-Token', random() < 0.9 ? client.csrfToken : 'forged');
       } else if (who < 0.6) {
-        req = req.set('Cookie', pick(['rd_session=j:{"a":1}', 'rd_session=j:[1]', 'rd_session=' + 'z'.repeat(4000), 'rd_portal=j:{"x":1}; rd_pcsrf=j:1', 'rd_session=%ZZ']));
+        req = req.set(
+          'Cookie',
+          pick(['rd_session=j:{"a":1}', 'rd_session=j:[1]', 'rd_session=' + 'z'.repeat(4000), 'rd_portal=j:{"x":1}; rd_pcsrf=j:1', 'rd_session=%ZZ']),
+        );
       }
       if (random() < 0.3) req = req.set('Accept', pick(['application/json', 'text/html', '*/*', 'image/png']));
       if (route.method !== 'get') {
@@ -111,8 +181,8 @@ describe('request fuzz: no route answers 5xx to anything', { skip: mysqlSkip }, 
             : roll < 0.15
               ? 'x'.repeat(120_000)
               : contentType.includes('urlencoded')
-                ? `username=${encodeURIComponent(JSON.stringify(pick(junk)) ?? "")}&password=x&_csrf=${pick(['', 'a.b', '1.2.3'])}&username=dup`
-                : JSON.stringify(json()) ?? 'null';
+                ? `username=${encodeURIComponent(JSON.stringify(pick(junk)) ?? '')}&password=x&_csrf=${pick(['', 'a.b', '1.2.3'])}&username=dup`
+                : (JSON.stringify(json()) ?? 'null');
         req = req.send(body);
       }
       // Logging out would end the fuzzing sessions themselves: every other route is fair game.

@@ -46,7 +46,9 @@ describe('tenant isolation', { skip: mysqlSkip }, () => {
       StaffClient.signIn(t.server, RIVERSIDE_DESK),
     ]);
     const docs = await mapleDesk.get('/api/docs-json');
-    documentedRoutes = new Set(Object.entries<Record<string, unknown>>(docs.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    documentedRoutes = new Set(
+      Object.entries<Record<string, unknown>>(docs.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     maplePatientIds = (await t.dataSource.query('SELECT id FROM patients WHERE practiceId = ? ORDER BY id', [MAPLE_GROVE_ID])).map((r: { id: string }) => r.id);
     riversidePatients = await t.dataSource.query('SELECT id, mrn, email, phone, lastName FROM patients WHERE practiceId = ? ORDER BY id', [RIVERSIDE_ID]);
     assert.equal(maplePatientIds.length, 40);
@@ -98,7 +100,10 @@ describe('tenant isolation', { skip: mysqlSkip }, () => {
       if (!mapleLastNames.has(target.lastName)) queries.push(target.lastName);
       for (const q of queries) {
         const control = await riversideDesk.get('/api/patients').query({ filter: JSON.stringify({ q }), range: '[0,499]' });
-        assert.ok(control.body.some((p: { id: string }) => p.id === target.id), `Riverside finds its patient by "${q}"`);
+        assert.ok(
+          control.body.some((p: { id: string }) => p.id === target.id),
+          `Riverside finds its patient by "${q}"`,
+        );
         const probe = await mapleDesk.get('/api/patients').query({ filter: JSON.stringify({ q }), range: '[0,499]' });
         assert.equal(probe.status, 200);
         assert.deepEqual(probe.body, [], `Maple Grove finds nothing for "${q}"`);
@@ -162,7 +167,8 @@ describe('tenant isolation', { skip: mysqlSkip }, () => {
         const call = (id: string) => {
           const url = path.replace('{id}', id).replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
           if (method === 'GET') return mapleDesk.get(url);
-          const req = request(t.server)[method.toLowerCase() as 'post'](url).set('Cookie', mapleDesk.cookies.join('; ')).set('X-CSRF-Token', mapleDesk.csrfToken);
+          const agent = request(t.server);
+          const req = agent[method.toLowerCase() as 'post'](url).set('Cookie', mapleDesk.cookies.join('; ')).set('X-CSRF-Token', mapleDesk.csrfToken);
           return req.set('Idempotency-Key', randomUUID()).send({});
         };
         const foreign = await call(target.id);

@@ -8,7 +8,19 @@ import { dumpAllTables, MAPLE_GROVE_ID, RIVERSIDE_ID } from '../support/fixtures
 import { MAPLE_ADMIN, RIVERSIDE_ADMIN, StaffClient } from '../support/staff-client';
 import { TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
-import { activeAccounts, csrfOf, formActionOf, OidcBrowser, registerApp, RegisteredApp, SCOPE, signInThrough, startOidcTestApp, startSignIn, submitSignIn } from './oidc-fixtures';
+import {
+  activeAccounts,
+  csrfOf,
+  formActionOf,
+  OidcBrowser,
+  registerApp,
+  RegisteredApp,
+  SCOPE,
+  signInThrough,
+  startOidcTestApp,
+  startSignIn,
+  submitSignIn,
+} from './oidc-fixtures';
 
 describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { skip: mysqlSkip }, () => {
   let t: TestApp;
@@ -39,7 +51,10 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
     }
     const jwks = (await (await fetch(String(metadata.jwks_uri))).json()) as { keys: Record<string, unknown>[] };
     assert.ok(jwks.keys.length >= 1);
-    assert.ok(jwks.keys.every((key) => key.d === undefined), 'only public keys are published');
+    assert.ok(
+      jwks.keys.every((key) => key.d === undefined),
+      'only public keys are published',
+    );
   });
 
   it('signs a patient in through the interaction form; ID token and userinfo carry the contract claims and sid', async () => {
@@ -54,10 +69,14 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
 
     const callback = await submitSignIn(t, start, account.username, DEMO_PATIENT_PASSWORD);
     assert.equal(callback.status, 303);
-    const tokens = await oidc.authorizationCodeGrant(start.config, new URL(callback.location!), { pkceCodeVerifier: start.verifier, expectedState: start.state });
+    const tokens = await oidc.authorizationCodeGrant(start.config, new URL(callback.location!), {
+      pkceCodeVerifier: start.verifier,
+      expectedState: start.state,
+    });
     const claims = tokens.claims()!;
     assert.equal(typeof claims.sub, 'string');
-    for (const leak of [patient.mrn, account.username, account.id, patient.id, patient.email]) assert.notEqual(claims.sub, leak, `sub reveals nothing ${JSON.stringify({ mrn: patient.mrn, u: account.username, a: account.id, p: patient.id })}`);
+    for (const leak of [patient.mrn, account.username, account.id, patient.id, patient.email])
+      assert.notEqual(claims.sub, leak, `sub reveals nothing ${JSON.stringify({ mrn: patient.mrn, u: account.username, a: account.id, p: patient.id })}`);
     assert.ok(!claims.sub.includes(account.username) && !claims.sub.includes(patient.id) && !claims.sub.includes(account.id));
     assert.equal(claims.preferred_username, account.username);
     assert.equal(claims.given_name, patient.firstName);
@@ -103,7 +122,13 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
 
   it('PKCE is required of every app: an authorization request without code_challenge is refused', async () => {
     const url = new URL(`${t.url}/oidc/auth`);
-    url.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: app.redirectUri, response_type: 'code', scope: 'openid', state: 'abc' }).toString();
+    url.search = new URLSearchParams({
+      client_id: app.clientId,
+      redirect_uri: app.redirectUri,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'abc',
+    }).toString();
     const response = await fetch(url, { redirect: 'manual' });
     assert.equal(response.status, 303);
     const back = new URL(response.headers.get('location')!);
@@ -119,7 +144,10 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
       { client_id: 'rd-nobody', redirect_uri: app.redirectUri },
       { client_id: app.clientId, redirect_uri: 'https://evil.example/callback' },
     ]) {
-      const response = await fetch(`${t.url}/oidc/auth?${new URLSearchParams({ ...query, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+      const response = await fetch(
+        `${t.url}/oidc/auth?${new URLSearchParams({ ...query, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`,
+        { redirect: 'manual' },
+      );
       assert.equal(response.status, 400);
       const text = await response.text();
       assert.match(text, /We could not sign you in/);
@@ -130,21 +158,38 @@ describe('the portal signs in through ResetDesk: OpenID code flow with PKCE', { 
     assert.ok(tokens.access_token);
 
     const token = (body: Record<string, string>, headers: Record<string, string> = {}) =>
-      fetch(`${t.url}/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
+      fetch(`${t.url}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(body),
+      });
     const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
 
     const wrongSecret = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic(app.clientId, 'not-the-secret'));
     assert.equal(wrongSecret.status, 401);
     assert.equal(((await wrongSecret.json()) as { error: string }).error, 'invalid_client');
-    const wrongPostedSecret = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, client_secret: 'nope' });
+    const wrongPostedSecret = await token({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: app.clientId,
+      client_secret: 'nope',
+    });
     assert.equal(((await wrongPostedSecret.json()) as { error: string }).error, 'invalid_client');
     const unknownClient = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, basic('rd-nobody', 'x'));
     assert.equal(((await unknownClient.json()) as { error: string }).error, 'invalid_client');
-    const garbage = await token({ grant_type: 'authorization_code', code: 'made-up', redirect_uri: app.redirectUri, code_verifier: 'v'.repeat(43) }, basic(app.clientId, app.clientSecret!));
+    const garbage = await token(
+      { grant_type: 'authorization_code', code: 'made-up', redirect_uri: app.redirectUri, code_verifier: 'v'.repeat(43) },
+      basic(app.clientId, app.clientSecret!),
+    );
     assert.equal(garbage.status, 400);
     assert.equal(((await garbage.json()) as { error: string }).error, 'invalid_grant');
     // client_secret_post works as well as Basic.
-    const posted = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, client_secret: app.clientSecret! });
+    const posted = await token({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: app.clientId,
+      client_secret: app.clientSecret!,
+    });
     assert.equal(posted.status, 200, await posted.clone().text());
     const rotated = ((await posted.json()) as { refresh_token: string }).refresh_token;
 

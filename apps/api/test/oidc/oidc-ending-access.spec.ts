@@ -76,7 +76,10 @@ describe('ending portal access signs the patient out of every portal app, with b
   }
 
   async function assertSignedOut(session: Awaited<ReturnType<typeof portalSession>>, trigger: string, patientId: string) {
-    await assert.rejects(oidc.refreshTokenGrant(session.config, session.tokens.refresh_token!), (error: unknown) => (error as { error?: string }).error === 'invalid_grant');
+    await assert.rejects(
+      oidc.refreshTokenGrant(session.config, session.tokens.refresh_token!),
+      (error: unknown) => (error as { error?: string }).error === 'invalid_grant',
+    );
     await assert.rejects(oidc.fetchUserInfo(session.config, session.tokens.access_token, session.sub), 'the access token no longer opens userinfo');
 
     const token = await eventually(async () => receiver.tokens.find((tok) => decode(tok).payload.sid === session.sid), 'the app received a logout token');
@@ -92,20 +95,27 @@ describe('ending portal access signs the patient out of every portal app, with b
     const jwk = jwks.keys.find((k) => k.kid === header.kid);
     assert.ok(jwk, 'signed with a published key');
     const [h, p, s] = token.split('.');
-    assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }), Buffer.from(s!, 'base64url')));
+    assert.ok(
+      verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }),
+        Buffer.from(s!, 'base64url'),
+      ),
+    );
 
     const events = await t.dataSource.getRepository(AuditEvent).find({ where: { patientId, action: 'portal.sessions_ended' }, order: { createdAt: 'DESC' } });
     const event = events.find((e) => detailsOf<{ trigger: string }>(e).trigger === trigger);
     assert.ok(event, `portal.sessions_ended with trigger ${trigger}`);
     const details = detailsOf<{ appsNotified: { clientId: string; outboxMessageId: string }[] }>(event);
-    assert.deepEqual(details.appsNotified.map((a) => a.clientId), [app.clientId]);
-    const message = await eventually(
-      async () => {
-        const row = await t.dataSource.getRepository(OutboxMessage).findOneByOrFail({ id: details.appsNotified[0]!.outboxMessageId });
-        return row.status === 'sent' ? row : null;
-      },
-      'the logout message is marked sent',
+    assert.deepEqual(
+      details.appsNotified.map((a) => a.clientId),
+      [app.clientId],
     );
+    const message = await eventually(async () => {
+      const row = await t.dataSource.getRepository(OutboxMessage).findOneByOrFail({ id: details.appsNotified[0]!.outboxMessageId });
+      return row.status === 'sent' ? row : null;
+    }, 'the logout message is marked sent');
     assert.equal(message.channel, 'backchannel_logout');
     assert.equal(message.sealedSecret, null, 'nothing left sealed once sent');
     const delivered = await t.dataSource.getRepository(AuditEvent).findOneBy({ action: 'email.sent', patientId });
@@ -127,7 +137,11 @@ describe('ending portal access signs the patient out of every portal app, with b
     const link = await linkFromMailbox(patient.email!, 'register');
     const browser = new PatientBrowser(t.server);
     await browser.get(`/register/${link}`);
-    const verified = await browser.post(`/register/${link}/verify`, { dateOfBirth: patient.dateOfBirth.replace(/-/g, ''), pin: reset.body.invitation.pin, via: 'pin' });
+    const verified = await browser.post(`/register/${link}/verify`, {
+      dateOfBirth: patient.dateOfBirth.replace(/-/g, ''),
+      pin: reset.body.invitation.pin,
+      via: 'pin',
+    });
     assert.equal(verified.status, 303);
     await browser.follow(`/register/${link}/verify`, verified);
     const username = `${account.username}x2`;

@@ -27,13 +27,24 @@ export async function registerApp(admin: StaffClient, body: Record<string, unkno
   const redirectUri = 'http://127.0.0.1:9/callback';
   const response = await admin.post('/api/portal-apps', { name: 'Test portal', redirectUris: [redirectUri], ...body });
   assert.equal(response.status, 201, JSON.stringify(response.body));
-  return { id: response.body.id, clientId: response.body.clientId, clientSecret: response.body.clientSecret, redirectUri: (body.redirectUris as string[] | undefined)?.[0] ?? redirectUri };
+  return {
+    id: response.body.id,
+    clientId: response.body.clientId,
+    clientSecret: response.body.clientSecret,
+    redirectUri: (body.redirectUris as string[] | undefined)?.[0] ?? redirectUri,
+  };
 }
 
 export async function relyingParty(t: TestApp, app: RegisteredApp): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(`${t.url}/oidc`), app.clientId, app.clientSecret ? { client_secret: app.clientSecret } : undefined, app.clientSecret ? undefined : oidc.None(), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  return oidc.discovery(
+    new URL(`${t.url}/oidc`),
+    app.clientId,
+    app.clientSecret ? { client_secret: app.clientSecret } : undefined,
+    app.clientSecret ? undefined : oidc.None(),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
 }
 
 export interface Hop {

@@ -28,7 +28,16 @@ describe('/api/portal-apps: the practice admin registers portal apps', { skip: m
     const { clientSecret, ...view } = created.body;
     assert.equal(typeof clientSecret, 'string');
     assert.ok(clientSecret.length >= 43);
-    assert.deepEqual(Object.keys(view).sort(), ['backchannelLogoutUri', 'clientId', 'confidential', 'createdAt', 'id', 'name', 'postLogoutRedirectUris', 'redirectUris']);
+    assert.deepEqual(Object.keys(view).sort(), [
+      'backchannelLogoutUri',
+      'clientId',
+      'confidential',
+      'createdAt',
+      'id',
+      'name',
+      'postLogoutRedirectUris',
+      'redirectUris',
+    ]);
     assert.equal(view.confidential, true);
     const row = await t.dataSource.getRepository(PortalApp).findOneByOrFail({ id: view.id });
     assert.equal(row.clientSecretHash, createHash('sha256').update(clientSecret).digest('hex'));
@@ -46,7 +55,11 @@ describe('/api/portal-apps: the practice admin registers portal apps', { skip: m
     assert.equal(publicApp.status, 201);
     assert.equal(publicApp.body.clientSecret, undefined);
 
-    const updated = await admin.put(`/api/portal-apps/${view.id}`, { ...view, name: 'Renamed portal', redirectUris: ['https://portal.maplegrove.example/cb2'] });
+    const updated = await admin.put(`/api/portal-apps/${view.id}`, {
+      ...view,
+      name: 'Renamed portal',
+      redirectUris: ['https://portal.maplegrove.example/cb2'],
+    });
     assert.equal(updated.status, 200, JSON.stringify(updated.body));
     assert.equal(updated.body.name, 'Renamed portal');
     assert.equal(updated.body.clientId, view.clientId);
@@ -66,7 +79,11 @@ describe('/api/portal-apps: the practice admin registers portal apps', { skip: m
     assert.equal(refused.status, 422);
     assert.deepEqual(Object.keys(refused.body.errors).sort(), ['backchannelLogoutUri', 'name', 'postLogoutRedirectUris', 'redirectUris']);
     assert.equal((await admin.post('/api/portal-apps', { name: 'x', redirectUris: [] })).status, 422);
-    assert.equal((await admin.post('/api/portal-apps', { name: 'x', redirectUris: ['https://a.example/cb'], clientSecret: 'mine' })).status, 400, 'unknown fields answer 400');
+    assert.equal(
+      (await admin.post('/api/portal-apps', { name: 'x', redirectUris: ['https://a.example/cb'], clientSecret: 'mine' })).status,
+      400,
+      'unknown fields answer 400',
+    );
   });
 
   it('admins only, their own practice only', async () => {

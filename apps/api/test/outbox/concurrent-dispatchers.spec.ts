@@ -61,10 +61,13 @@ describe('several dispatchers on one database', { skip: mysqlSkip }, () => {
     assert.equal(ids.length, 30);
     assert.deepEqual([...new Set(ids)].sort(), queued.map((q) => q.id).sort());
     const rows = await t.dataSource.getRepository(OutboxMessage).find();
-    assert.ok(rows.every((r) => r.status === 'sent'), 'every row sent');
-    const [[{ sentEvents }]] = (await t.db.admin.query(`SELECT COUNT(*) AS sentEvents FROM \`${t.db.name}\`.audit_events WHERE action = 'email.sent'`)) as unknown as [
-      [{ sentEvents: number }],
-    ];
+    assert.ok(
+      rows.every((r) => r.status === 'sent'),
+      'every row sent',
+    );
+    const [[{ sentEvents }]] = (await t.db.admin.query(
+      `SELECT COUNT(*) AS sentEvents FROM \`${t.db.name}\`.audit_events WHERE action = 'email.sent'`,
+    )) as unknown as [[{ sentEvents: number }]];
     assert.equal(Number(sentEvents), 30, 'one email.sent per message');
   });
 

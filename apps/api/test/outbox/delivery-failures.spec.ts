@@ -23,19 +23,36 @@ import {
 describe('retry backoff', () => {
   it('starts at 30 s and doubles per failed attempt, with ±20 % jitter, never beyond an hour', () => {
     const middle = () => 0.5;
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(n, middle)), [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(n, middle)),
+      [30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000],
+    );
     assert.equal(retryDelayMs(8, middle), RETRY_CAP_MS);
     assert.equal(retryDelayMs(30, middle), RETRY_CAP_MS);
-    assert.equal(retryDelayMs(1, () => 0), 24_000);
-    assert.equal(retryDelayMs(1, () => 1), 36_000);
-    assert.equal(retryDelayMs(20, () => 1), RETRY_CAP_MS);
-    assert.equal(retryDelayMs(20, () => 0), RETRY_CAP_MS * 0.8);
+    assert.equal(
+      retryDelayMs(1, () => 0),
+      24_000,
+    );
+    assert.equal(
+      retryDelayMs(1, () => 1),
+      36_000,
+    );
+    assert.equal(
+      retryDelayMs(20, () => 1),
+      RETRY_CAP_MS,
+    );
+    assert.equal(
+      retryDelayMs(20, () => 0),
+      RETRY_CAP_MS * 0.8,
+    );
   });
 });
 
 describe('stored delivery errors', () => {
   it('never hold the secret, a live link or a URL password, and stay short', () => {
-    const error = Object.assign(new Error('Rejected https://portal.test/register/abc123XYZ for code 40417 via smtp://mailer:hunter2@smtp.test:587'), { code: 'EENVELOPE' });
+    const error = Object.assign(new Error('Rejected https://portal.test/register/abc123XYZ for code 40417 via smtp://mailer:hunter2@smtp.test:587'), {
+      code: 'EENVELOPE',
+    });
     const text = describeDeliveryError(error, ['40417']);
     assert.equal(text, 'EENVELOPE: Rejected https://portal.test/register/[redacted] for code [redacted] via smtp://mailer:***@smtp.test:587');
     assert.equal(describeDeliveryError(new Error('x'.repeat(2000))).length, 500);
@@ -87,7 +104,10 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
       assert.notEqual(row.sealedSecret, null, 'the sealed link stays until it is delivered');
       assert.equal(row.claimedUntil, null);
       const events = await auditEventsFor(t, message.id);
-      assert.deepEqual(events.map((e) => [e.action, e.details.dead, e.details.attempts]), [['email.failed', false, 1]]);
+      assert.deepEqual(
+        events.map((e) => [e.action, e.details.dead, e.details.attempts]),
+        [['email.failed', false, 1]],
+      );
       assert.match(String(events[0]!.details.error), /ECONNREFUSED/);
     });
 
@@ -107,10 +127,13 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
       const row = await outboxRow(t, message.id);
       assert.equal(row.status, 'sent');
       assert.equal(row.sealedSecret, null);
-      assert.deepEqual((await auditEventsFor(t, message.id)).map((e) => [e.action, e.details.attempts]), [
-        ['email.failed', 1],
-        ['email.sent', 2],
-      ]);
+      assert.deepEqual(
+        (await auditEventsFor(t, message.id)).map((e) => [e.action, e.details.attempts]),
+        [
+          ['email.failed', 1],
+          ['email.sent', 2],
+        ],
+      );
     });
 
     it('refuses to retry a sent message (409): its link is gone', async () => {
@@ -144,10 +167,13 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
       await makeDue(t, message.id);
       assert.equal(await dispatcher.runOnce(), 0, 'a dead message is not picked up');
       const events = await auditEventsFor(t, message.id);
-      assert.deepEqual(events.map((e) => [e.action, e.details.dead]), [
-        ['email.failed', false],
-        ['email.failed', true],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.action, e.details.dead]),
+        [
+          ['email.failed', false],
+          ['email.failed', true],
+        ],
+      );
     });
 
     it('comes back with the retry endpoint: retrying, due now, attempts kept, a few more allowed, audited', async () => {
@@ -256,7 +282,10 @@ describe('delivery failures, retries and dead messages', { skip: mysqlSkip }, ()
       assert.equal(row.attempts, 3);
       assert.match(row.lastError ?? '', /did not finish/);
       assert.equal(delivered(poison.id).length, 0);
-      assert.deepEqual((await auditEventsFor(t, poison.id)).map((e) => [e.action, e.details.dead]), [['email.failed', true]]);
+      assert.deepEqual(
+        (await auditEventsFor(t, poison.id)).map((e) => [e.action, e.details.dead]),
+        [['email.failed', true]],
+      );
     });
   });
 });

@@ -190,18 +190,37 @@ describe('dev mailbox and SMS webhook (no SMTP_URL)', { skip: mysqlSkip }, () =>
       const config = { ...t.config, sms: { webhookUrl: null } };
       const sender = new MessageSender(new SmtpEmailTransport(config), new SmsWebhookTransport(config), new DevMailbox(config));
       const before = gateway.received.length;
-      await sender.send({ outboxMessageId: '00000000-0000-4000-a000-000000000001', practiceId: issued.invitation.practiceId, channel: 'sms', to: phone, subject: null, text: 'hello', html: null });
+      await sender.send({
+        outboxMessageId: '00000000-0000-4000-a000-000000000001',
+        practiceId: issued.invitation.practiceId,
+        channel: 'sms',
+        to: phone,
+        subject: null,
+        text: 'hello',
+        html: null,
+      });
       assert.equal(gateway.received.length, before, 'the gateway was not called');
       const response = await desk.get('/api/dev-mailbox/00000000-0000-4000-a000-000000000001');
       assert.equal(response.status, 200);
-      assert.deepEqual({ channel: response.body.channel, to: response.body.to, text: response.body.text, subject: response.body.subject }, { channel: 'sms', to: phone, text: 'hello', subject: null });
+      assert.deepEqual(
+        { channel: response.body.channel, to: response.body.to, text: response.body.text, subject: response.body.subject },
+        { channel: 'sms', to: phone, text: 'hello', subject: null },
+      );
     });
   });
 
   it('is refused in production', async () => {
     const mailbox = new DevMailbox({ ...t.config, env: 'production' });
     await assert.rejects(
-      mailbox.deliver({ outboxMessageId: '00000000-0000-4000-a000-000000000002', practiceId: 'p', channel: 'email', to: 'a@example.com', subject: 's', text: 't', html: null }),
+      mailbox.deliver({
+        outboxMessageId: '00000000-0000-4000-a000-000000000002',
+        practiceId: 'p',
+        channel: 'email',
+        to: 'a@example.com',
+        subject: 's',
+        text: 't',
+        html: null,
+      }),
       /refused in production/,
     );
     assert.equal(mailbox.offReason, 'The dev mailbox is off in production');

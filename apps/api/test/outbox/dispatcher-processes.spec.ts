@@ -74,9 +74,11 @@ describe('npm run worker', { skip: mysqlSkip }, () => {
     const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
     try {
       const message = await enqueueAccountReady(t, await openAccountOf(t, MAPLE_GROVE), 'worker@example.com');
-      await smtp.waitFor((m) => m.parsed.headers.get('x-resetdesk-message-id') === message.id, 20_000).catch((error) => {
-        throw new Error(`${error.message}; worker output: ${output}`);
-      });
+      await smtp
+        .waitFor((m) => m.parsed.headers.get('x-resetdesk-message-id') === message.id, 20_000)
+        .catch((error) => {
+          throw new Error(`${error.message}; worker output: ${output}`);
+        });
       for (let i = 0; i < 50 && (await outboxRow(t, message.id)).status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal((await outboxRow(t, message.id)).status, 'sent');
     } finally {

@@ -64,7 +64,19 @@ describe('admin email API', { skip: mysqlSkip }, () => {
     assert.equal(response.headers['content-range'], 'emails 0-2/3');
     const item = response.body.find((m: { id: string }) => m.id === mapleSentRegistration.id);
     assert.deepEqual(Object.keys(item).sort(), [
-      'attempts', 'channel', 'createdAt', 'id', 'lastError', 'maxAttempts', 'nextAttemptAt', 'patientId', 'sentAt', 'status', 'subject', 'template', 'to',
+      'attempts',
+      'channel',
+      'createdAt',
+      'id',
+      'lastError',
+      'maxAttempts',
+      'nextAttemptAt',
+      'patientId',
+      'sentAt',
+      'status',
+      'subject',
+      'template',
+      'to',
     ]);
     assert.equal(item.status, 'sent');
     assert.equal(item.to, mapleSentRegistration.toAddress);
@@ -94,7 +106,12 @@ describe('admin email API', { skip: mysqlSkip }, () => {
   });
 
   it('answers 400 for malformed or unknown filters and sorts', async () => {
-    for (const query of ['filter=notjson', `filter=${encodeURIComponent('{"status":"lost"}')}`, `filter=${encodeURIComponent('{"colour":"red"}')}`, `sort=${encodeURIComponent('["sealedSecret","ASC"]')}`]) {
+    for (const query of [
+      'filter=notjson',
+      `filter=${encodeURIComponent('{"status":"lost"}')}`,
+      `filter=${encodeURIComponent('{"colour":"red"}')}`,
+      `sort=${encodeURIComponent('["sealedSecret","ASC"]')}`,
+    ]) {
       const response = await admin.get(`/api/emails?${query}`);
       assert.equal(response.status, 400, query);
       assert.equal(typeof response.body.message, 'string');

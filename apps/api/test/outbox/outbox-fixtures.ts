@@ -73,7 +73,11 @@ export async function createPendingInvitation(t: TestApp, patient: Patient, expi
     createdAt: new Date(),
   };
   await t.app.get(UnitOfWork).run(async (manager) => {
-    await manager.update(RegistrationInvitation, { patientId: patient.id, status: 'pending' }, { status: 'revoked', pendingMarker: null, revokedAt: new Date() });
+    await manager.update(
+      RegistrationInvitation,
+      { patientId: patient.id, status: 'pending' },
+      { status: 'revoked', pendingMarker: null, revokedAt: new Date() },
+    );
     await manager.insert(RegistrationInvitation, invitation);
   });
   return { invitation, token, pin };
@@ -108,7 +112,13 @@ export async function enqueueAccountReady(t: TestApp, account: PortalAccount, to
   });
 }
 
-export async function enqueueSecurityCode(t: TestApp, issued: IssuedTestInvitation, channel: MessageChannel, phone: string, code: string): Promise<OutboxMessage> {
+export async function enqueueSecurityCode(
+  t: TestApp,
+  issued: IssuedTestInvitation,
+  channel: MessageChannel,
+  phone: string,
+  code: string,
+): Promise<OutboxMessage> {
   return enqueue(t, {
     practiceId: issued.invitation.practiceId,
     patientId: issued.invitation.patientId,
@@ -163,7 +173,10 @@ export async function everyCell(t: TestApp): Promise<{ where: string; value: str
     rows.forEach((row, index) => {
       for (const [column, value] of Object.entries(row)) {
         if (value === null || value === undefined) continue;
-        cells.push({ where: `${name}[${index}].${column}`, value: value instanceof Date ? value.toISOString() : Buffer.isBuffer(value) ? value.toString('utf8') : String(value) });
+        cells.push({
+          where: `${name}[${index}].${column}`,
+          value: value instanceof Date ? value.toISOString() : Buffer.isBuffer(value) ? value.toString('utf8') : String(value),
+        });
       }
     });
   }
@@ -173,9 +186,8 @@ export async function everyCell(t: TestApp): Promise<{ where: string; value: str
 
 /** Audit events of one outbox message, oldest first. */
 export async function auditEventsFor(t: TestApp, outboxMessageId: string): Promise<{ action: string; actorType: string; details: Record<string, unknown> }[]> {
-  const [rows] = (await t.db.admin.query(
-    `SELECT action, actorType, details FROM \`${t.db.name}\`.audit_events WHERE details LIKE ? ORDER BY seq ASC`,
-    [`%${outboxMessageId}%`],
-  )) as unknown as [{ action: string; actorType: string; details: string }[]];
+  const [rows] = (await t.db.admin.query(`SELECT action, actorType, details FROM \`${t.db.name}\`.audit_events WHERE details LIKE ? ORDER BY seq ASC`, [
+    `%${outboxMessageId}%`,
+  ])) as unknown as [{ action: string; actorType: string; details: string }[]];
   return rows.map((r) => ({ action: r.action, actorType: r.actorType, details: JSON.parse(r.details) as Record<string, unknown> }));
 }

@@ -99,7 +99,10 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
 
     it('never contains the PIN', async () => {
       const mail = await mailFor(outboxId);
-      assert.ok(!mail.parsed.text!.includes(pin) && !(mail.parsed.html as string).includes(pin) && !mail.parsed.subject!.includes(pin), 'the PIN is in no part');
+      assert.ok(
+        !mail.parsed.text!.includes(pin) && !(mail.parsed.html as string).includes(pin) && !mail.parsed.subject!.includes(pin),
+        'the PIN is in no part',
+      );
       assert.doesNotMatch(mail.parsed.text!, /\b\d{6}\b/, 'no 6-digit number at all in the text');
     });
 
@@ -113,7 +116,10 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
       assert.equal(row.claimedUntil, null);
       assert.equal(row.attempts, 1, 'the successful delivery counts as an attempt');
       const events = await auditEventsFor(t, outboxId);
-      assert.deepEqual(events.map((e) => e.action), ['email.sent']);
+      assert.deepEqual(
+        events.map((e) => e.action),
+        ['email.sent'],
+      );
       assert.equal(events[0]!.actorType, 'system');
       assert.equal(events[0]!.details.template, 'registration-email');
       assert.equal(events[0]!.details.to, `${patient.email![0]}***@example.com`, 'the audit log keeps a masked address');
@@ -123,7 +129,10 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
     it('leaves the token in no cell of any table once sent', async () => {
       const cells = await everyCell(t);
       const holding = cells.filter((c) => c.value.includes(token));
-      assert.deepEqual(holding.map((c) => c.where), []);
+      assert.deepEqual(
+        holding.map((c) => c.where),
+        [],
+      );
       // Sanity: the dump really covers the outbox and invitation rows.
       assert.ok(cells.some((c) => c.where.startsWith('outbox_messages') && c.value === outboxId));
       assert.ok(cells.some((c) => c.where.startsWith('registration_invitations') && c.value === t.app.get(AppSecrets).tokenHash(token)));
@@ -145,7 +154,9 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
     const patient = await patientWithEmail(t, MAPLE_GROVE, 1);
     const issued = await createPendingInvitation(t, patient);
     const message = await enqueueRegistrationEmail(t, issued);
-    await t.dataSource.getRepository(RegistrationInvitation).update({ id: issued.invitation.id }, { status: 'revoked', pendingMarker: null, revokedAt: new Date() });
+    await t.dataSource
+      .getRepository(RegistrationInvitation)
+      .update({ id: issued.invitation.id }, { status: 'revoked', pendingMarker: null, revokedAt: new Date() });
     const before = smtp.messages.length;
 
     assert.equal(await dispatcher.runOnce(), 1);
@@ -157,7 +168,10 @@ describe('registration and account emails over SMTP', { skip: mysqlSkip }, () =>
     assert.equal(row.sentAt, null);
     assert.equal(smtp.messages.length, before, 'nothing reached the mail server');
     const events = await auditEventsFor(t, message.id);
-    assert.deepEqual(events.map((e) => [e.action, e.details.dead]), [['email.failed', true]]);
+    assert.deepEqual(
+      events.map((e) => [e.action, e.details.dead]),
+      [['email.failed', true]],
+    );
   });
 
   it('cancels, without a failure event, an email whose invitation the front desk replaced while it waited', async () => {

@@ -68,7 +68,8 @@ describe('security notices to the patient, by email and text', { skip: mysqlSkip
       /* until nothing is due */
     }
   };
-  const noticeMails = (to: string) => smtp.messages.filter((m) => m.envelopeTo.includes(to.toLowerCase()) && /If this wasn't you, call/.test(m.parsed.text ?? ''));
+  const noticeMails = (to: string) =>
+    smtp.messages.filter((m) => m.envelopeTo.includes(to.toLowerCase()) && /If this wasn't you, call/.test(m.parsed.text ?? ''));
   const texts = (to: string) => gateway.received.filter((r) => r.to === to && r.channel === 'sms');
 
   /** What every notice says, and what none may carry. */
@@ -153,7 +154,14 @@ describe('security notices to the patient, by email and text', { skip: mysqlSkip
     const uow = t.app.get(UnitOfWork);
     const newEmail = `new.${patient.email}`;
     await uow.run((manager) =>
-      changes.record(manager, { practiceId: patient.practiceId, patientId: patient.id, field: 'email', previous: patient.email, current: newEmail, other: patient.phone }),
+      changes.record(manager, {
+        practiceId: patient.practiceId,
+        patientId: patient.id,
+        field: 'email',
+        previous: patient.email,
+        current: newEmail,
+        other: patient.phone,
+      }),
     );
     await deliver();
     const old = noticeMails(patient.email!).find((m) => /contact details/.test(m.parsed.subject ?? ''));
@@ -171,11 +179,18 @@ describe('security notices to the patient, by email and text', { skip: mysqlSkip
     assert.ok(rows.length >= 8);
     assert.ok(rows.every((r: { status: string }) => r.status === 'sent'));
     const admin = await StaffClient.signIn(t.server, 'admin@maplegrove.test');
-    const emails = await admin.get('/api/emails').query({ filter: JSON.stringify({ template: 'security-notice' }), range: '[0,99]' }).expect(200);
+    const emails = await admin
+      .get('/api/emails')
+      .query({ filter: JSON.stringify({ template: 'security-notice' }), range: '[0,99]' })
+      .expect(200);
     assert.equal(emails.body.length, rows.length);
     const one = rows[0] as { id: string; patientId: string };
     const history = await admin.get(`/api/patients/${one.patientId}/portal-history`).expect(200);
-    assert.ok(history.body.events.some((e: { action: string; details: { outboxMessageId?: string } }) => e.action === 'email.sent' && e.details.outboxMessageId === one.id));
+    assert.ok(
+      history.body.events.some(
+        (e: { action: string; details: { outboxMessageId?: string } }) => e.action === 'email.sent' && e.details.outboxMessageId === one.id,
+      ),
+    );
     void patientId;
   });
 

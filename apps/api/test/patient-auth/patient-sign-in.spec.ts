@@ -88,7 +88,10 @@ describe('patient sign-in at /login: sessions, generic errors, lockout after 5 f
     const replay = new PatientBrowser(t.server);
     replay.cookies.set('rd_portal', token);
     assert.equal((await replay.get('/login/signed-in')).location, '/login', 'the old cookie no longer works');
-    assert.deepEqual((await auditTrail(t, patient.id)).map(([action]) => action), ['portal.login', 'portal.logout']);
+    assert.deepEqual(
+      (await auditTrail(t, patient.id)).map(([action]) => action),
+      ['portal.login', 'portal.logout'],
+    );
   });
 
   it('unknown usernames, retired usernames and wrong passwords get the same answer', async () => {
@@ -172,7 +175,12 @@ describe('patient sign-in at /login: sessions, generic errors, lockout after 5 f
         ['portal.login_failed', 'account_locked'],
       ],
     );
-    assert.deepEqual(events[4]!.details, { portalAccountId: account.id, username: account.username, failedLoginCount: 5, lockReason: 'too_many_login_failures' });
+    assert.deepEqual(events[4]!.details, {
+      portalAccountId: account.id,
+      username: account.username,
+      failedLoginCount: 5,
+      lockReason: 'too_many_login_failures',
+    });
     assert.ok(events.every((e) => e.actorType === 'patient' && e.actorId === patient.id));
 
     const unlocked = await desk.post(`/api/patients/${patient.id}/portal-unlock`);

@@ -189,7 +189,11 @@ describe('kept search counts on MariaDB/MySQL', { skip: mysqlSkip }, () => {
   });
 
   it('read an email search with a digit that proves broad again, in the plan its counts choose, with the same page and total', async () => {
-    const bulk = Array.from({ length: 60 }, (_, i) => ({ firstName: 'Bulk', lastName: `Numbered${String(i).padStart(2, '0')}`, email: `bulk${1000 + i}@example.com` }));
+    const bulk = Array.from({ length: 60 }, (_, i) => ({
+      firstName: 'Bulk',
+      lastName: `Numbered${String(i).padStart(2, '0')}`,
+      email: `bulk${1000 + i}@example.com`,
+    }));
     const ids = await insert(t.dataSource, MAPLE_GROVE_ID, bulk);
     try {
       const { found, statements } = await searchCountingStatements(t.dataSource, 'bulk10', { offset: 0, limit: 10, order: 'ASC' });
@@ -216,7 +220,10 @@ describe('kept search counts on MariaDB/MySQL', { skip: mysqlSkip }, () => {
   });
 
   it('keep search keys that follow the names: generated from the row, nothing to write', async () => {
-    const [row] = await t.dataSource.query("SELECT firstNamePrefix, emailPrefix FROM patients WHERE practiceId = ? AND lastName = 'De La Cruz' AND email IS NOT NULL", [MAPLE_GROVE_ID]);
+    const [row] = await t.dataSource.query(
+      "SELECT firstNamePrefix, emailPrefix FROM patients WHERE practiceId = ? AND lastName = 'De La Cruz' AND email IS NOT NULL",
+      [MAPLE_GROVE_ID],
+    );
     assert.deepEqual({ ...row }, { firstNamePrefix: 'Ana', emailPrefix: 'Ana' });
   });
 

@@ -94,7 +94,20 @@ async function insertPatients(dataSource: DataSource, practiceId: string, patien
   for (const p of patients) {
     await dataSource.query(
       'INSERT INTO patients (id, practiceId, mrn, firstName, lastName, dateOfBirth, sex, email, phone, phoneDigits, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [randomUUID(), practiceId, p.mrn, p.firstName, p.lastName, '1980-01-01', 'female', p.email, p.phoneDigits && `+${p.phoneDigits}`, p.phoneDigits, stamp, stamp],
+      [
+        randomUUID(),
+        practiceId,
+        p.mrn,
+        p.firstName,
+        p.lastName,
+        '1980-01-01',
+        'female',
+        p.email,
+        p.phoneDigits && `+${p.phoneDigits}`,
+        p.phoneDigits,
+        stamp,
+        stamp,
+      ],
     );
   }
 }
@@ -151,7 +164,10 @@ describe('the search total on MariaDB/MySQL counts each matching patient once', 
       assert.equal(found.total, expected.length, `page starting at ${start}`);
       seen.push(...found.ids);
     }
-    assert.deepEqual(seen, expected.map((p) => p.id));
+    assert.deepEqual(
+      seen,
+      expected.map((p) => p.id),
+    );
   });
 
   it('descending name order reverses the names and keeps the total', async () => {
@@ -164,7 +180,9 @@ describe('the search total on MariaDB/MySQL counts each matching patient once', 
   });
 
   it('equals the brute-force count for every 1- to 3-letter prefix of the seeded demo names', async () => {
-    const prefixes = new Set(maple.flatMap((p) => [1, 2, 3].flatMap((n) => [p.lastName.slice(0, n), p.firstName.slice(0, n), (p.email ?? '').slice(0, n)])).filter(Boolean));
+    const prefixes = new Set(
+      maple.flatMap((p) => [1, 2, 3].flatMap((n) => [p.lastName.slice(0, n), p.firstName.slice(0, n), (p.email ?? '').slice(0, n)])).filter(Boolean),
+    );
     for (const q of prefixes) {
       const found = await indexedPatientSearch(t.dataSource.manager, MAPLE_GROVE_ID, q, { offset: 0, limit: 25, order: 'ASC' });
       assert.equal(found.total, maple.filter((p) => matches(p, q)).length, `total for ${JSON.stringify(q)}`);

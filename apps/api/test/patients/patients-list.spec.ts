@@ -11,8 +11,36 @@ import { MAPLE_GROVE_ID } from '../support/staff-fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
 
-const LIST_FIELDS = ['active', 'contactChangedAt', 'dateOfBirth', 'email', 'firstName', 'id', 'inactiveReason', 'lastLoginAt', 'lastName', 'mrn', 'phone', 'portalStatus', 'portalUsername'];
-const DETAIL_FIELDS = [...LIST_FIELDS, 'addressLine1', 'addressLine2', 'availableActions', 'chartChecksum', 'city', 'contactChangedRecently', 'invitation', 'invitationTtlHours', 'portalAccount', 'postalCode', 'sex', 'state'].sort();
+const LIST_FIELDS = [
+  'active',
+  'contactChangedAt',
+  'dateOfBirth',
+  'email',
+  'firstName',
+  'id',
+  'inactiveReason',
+  'lastLoginAt',
+  'lastName',
+  'mrn',
+  'phone',
+  'portalStatus',
+  'portalUsername',
+];
+const DETAIL_FIELDS = [
+  ...LIST_FIELDS,
+  'addressLine1',
+  'addressLine2',
+  'availableActions',
+  'chartChecksum',
+  'city',
+  'contactChangedRecently',
+  'invitation',
+  'invitationTtlHours',
+  'portalAccount',
+  'postalCode',
+  'sex',
+  'state',
+].sort();
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PATIENTS = 120;
 
@@ -50,8 +78,13 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
     desk = await StaffClient.signIn(t.server, MAPLE_DESK);
     const factory = await loadSimpleRestProvider();
     contentRanges = [];
-    provider = factory(`${t.url}/api`, sessionHttpClient(desk.cookies, (response) => contentRanges.push(response.headers.get('content-range') ?? '')));
-    maple = await t.dataSource.query('SELECT id, mrn, firstName, lastName, dateOfBirth, email, phone, phoneDigits FROM patients WHERE practiceId = ?', [MAPLE_GROVE_ID]);
+    provider = factory(
+      `${t.url}/api`,
+      sessionHttpClient(desk.cookies, (response) => contentRanges.push(response.headers.get('content-range') ?? '')),
+    );
+    maple = await t.dataSource.query('SELECT id, mrn, firstName, lastName, dateOfBirth, email, phone, phoneDigits FROM patients WHERE practiceId = ?', [
+      MAPLE_GROVE_ID,
+    ]);
     assert.equal(maple.length, PATIENTS);
   });
   after(async () => t?.close());
@@ -135,7 +168,8 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
 
   describe('filters', () => {
     const startsWith = (value: string | null, prefix: string) => !!value && value.toLowerCase().startsWith(prefix.toLowerCase());
-    const nameOrEmail = (prefix: string) => maple.filter((p) => startsWith(p.firstName, prefix) || startsWith(p.lastName, prefix) || startsWith(p.email, prefix));
+    const nameOrEmail = (prefix: string) =>
+      maple.filter((p) => startsWith(p.firstName, prefix) || startsWith(p.lastName, prefix) || startsWith(p.email, prefix));
 
     it('q matches a prefix of the first name, case-insensitively', async () => {
       const sample = maple[3]!;
@@ -178,7 +212,14 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
     it('q matches the phone number exactly, comparing digits only, however it is typed', async () => {
       const sample = maple.find((p) => p.phone?.startsWith('+1'))!;
       const [, area, exchange, line] = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(sample.phone!)!;
-      for (const typed of [`(${area}) ${exchange}-${line}`, sample.phone!, `${area}-${exchange}-${line}`, `${area}.${exchange}.${line}`, `1 ${area} ${exchange} ${line}`, `${area}${exchange}${line}`]) {
+      for (const typed of [
+        `(${area}) ${exchange}-${line}`,
+        sample.phone!,
+        `${area}-${exchange}-${line}`,
+        `${area}.${exchange}.${line}`,
+        `1 ${area} ${exchange} ${line}`,
+        `${area}${exchange}${line}`,
+      ]) {
         const { data } = await all({ q: typed });
         assert.deepEqual(ids(data), [sample.id], `"${typed}" finds ${sample.phone}`);
       }
@@ -258,7 +299,16 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
         assert.equal(data.chartChecksum, chartChecksum(patient, entries), 'the checksum covers the stored chart');
 
         if (item.portalStatus === 'active' || item.portalStatus === 'locked') {
-          assert.deepEqual(Object.keys(data.portalAccount).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'lockedUntil', 'status', 'username']);
+          assert.deepEqual(Object.keys(data.portalAccount).sort(), [
+            'createdAt',
+            'id',
+            'lastLoginAt',
+            'lockReason',
+            'lockedAt',
+            'lockedUntil',
+            'status',
+            'username',
+          ]);
           assert.equal(data.portalAccount.status, item.portalStatus);
           assert.equal(data.portalAccount.username, item.portalUsername);
           assert.match(data.portalAccount.createdAt, ISO_INSTANT);
@@ -350,15 +400,30 @@ describe('patients list through ra-data-simple-rest', { skip: mysqlSkip || simpl
       assert.deepEqual(Object.keys(response.body).sort(), ['accounts', 'events', 'invitations']);
       assert.equal(accounts.length, 2, 'the closed account and the current one');
       assert.equal(accounts.filter((a: { status: string }) => a.status === 'closed').length, 1);
-      for (const account of accounts) assert.deepEqual(Object.keys(account).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'lockedUntil', 'status', 'username']);
+      for (const account of accounts)
+        assert.deepEqual(Object.keys(account).sort(), ['createdAt', 'id', 'lastLoginAt', 'lockReason', 'lockedAt', 'lockedUntil', 'status', 'username']);
       assert.ok(Array.isArray(invitations));
       const chartViews = events.filter((e: { action: string; details: { view?: string } }) => e.action === 'patient.viewed' && e.details.view === 'chart');
       assert.equal(chartViews.length, 2);
       for (const event of events) {
-        assert.deepEqual(
-          Object.keys(event).sort(),
-          ['action', 'actorId', 'actorName', 'actorType', 'createdAt', 'details', 'hash', 'id', 'ip', 'patientId', 'patientMrn', 'patientName', 'practiceId', 'prevHash', 'reason', 'userAgent'],
-        );
+        assert.deepEqual(Object.keys(event).sort(), [
+          'action',
+          'actorId',
+          'actorName',
+          'actorType',
+          'createdAt',
+          'details',
+          'hash',
+          'id',
+          'ip',
+          'patientId',
+          'patientMrn',
+          'patientName',
+          'practiceId',
+          'prevHash',
+          'reason',
+          'userAgent',
+        ]);
         assert.equal(event.patientId, patientId);
       }
       const newestFirst = (list: { createdAt: string }[]) => list.every((item, i) => i === 0 || item.createdAt <= list[i - 1]!.createdAt);

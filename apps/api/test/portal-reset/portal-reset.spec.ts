@@ -136,9 +136,7 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
     assert.deepEqual(second.body, first.body);
     const events = await t.dataSource.query(`SELECT id FROM audit_events WHERE action = 'portal.reset' AND patientId = ?`, [patientId]);
     assert.equal(events.length, 1);
-    const mismatch = await desk
-      .post(`/api/patients/${patientId}/portal-reset`, { ...RESET, reason: 'patient_request' })
-      .set('Idempotency-Key', 'key-replay-1');
+    const mismatch = await desk.post(`/api/patients/${patientId}/portal-reset`, { ...RESET, reason: 'patient_request' }).set('Idempotency-Key', 'key-replay-1');
     assert.equal(mismatch.status, 422);
     assert.match(mismatch.body.message, /Idempotency-Key/);
     const [stored] = await t.dataSource.query(`SELECT responseBody FROM idempotency_keys WHERE \`key\` = 'key-replay-1'`);
@@ -148,7 +146,10 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
   it('20 concurrent resets of one patient end with exactly one pending invitation', async () => {
     const [, , patientId] = await patientIdsWith(t.dataSource, MAPLE_GROVE_ID, 'active');
     const responses = await Promise.all(Array.from({ length: 20 }, () => desk.post(`/api/patients/${patientId}/portal-reset`, RESET)));
-    assert.deepEqual(responses.map((r) => r.status), Array(20).fill(201));
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      Array(20).fill(201),
+    );
     const pending = await t.dataSource.query(`SELECT id FROM registration_invitations WHERE patientId = ? AND status = 'pending'`, [patientId]);
     assert.equal(pending.length, 1);
     const open = await t.dataSource.query(`SELECT id FROM portal_accounts WHERE patientId = ? AND openMarker = 1`, [patientId]);
@@ -175,7 +176,7 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
     const foreign = await desk.post(`/api/patients/${foreignId}/portal-reset`, RESET);
     const missing = await desk.post(`/api/patients/00000000-0000-4000-8000-000000000000/portal-reset`, RESET);
     assert.equal(foreign.status, 404);
-    assert.deepEqual(foreign.body, missing.body, 'another practice\'s patient looks exactly like a missing one');
+    assert.deepEqual(foreign.body, missing.body, "another practice's patient looks exactly like a missing one");
     const admin = await StaffClient.signIn(t.server, MAPLE_ADMIN);
     assert.equal((await admin.post(`/api/patients/${patientId}/portal-reset`, RESET)).status, 201, 'admins can reset too');
   });
@@ -197,10 +198,7 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
       }),
     );
     assert.equal(statuses.length, patientIds.length * 3);
-    const [{ n }] = await t.dataSource.query(
-      `SELECT COUNT(*) AS n FROM registration_invitations WHERE patientId IN (?) AND status = 'pending'`,
-      [patientIds],
-    );
+    const [{ n }] = await t.dataSource.query(`SELECT COUNT(*) AS n FROM registration_invitations WHERE patientId IN (?) AND status = 'pending'`, [patientIds]);
     assert.equal(Number(n), patientIds.length, 'one pending invitation per patient');
   });
 
@@ -218,17 +216,23 @@ describe('POST /api/patients/:id/portal-reset', { skip: mysqlSkip }, () => {
     assert.equal(attempts, 2);
 
     attempts = 0;
-    await assert.rejects(uow.run(async () => {
-      attempts++;
-      throw deadlock();
-    }), /Deadlock/);
+    await assert.rejects(
+      uow.run(async () => {
+        attempts++;
+        throw deadlock();
+      }),
+      /Deadlock/,
+    );
     assert.equal(attempts, 3);
 
     attempts = 0;
-    await assert.rejects(uow.run(async () => {
-      attempts++;
-      throw new Error('not a deadlock');
-    }), /not a deadlock/);
+    await assert.rejects(
+      uow.run(async () => {
+        attempts++;
+        throw new Error('not a deadlock');
+      }),
+      /not a deadlock/,
+    );
     assert.equal(attempts, 1, 'other failures are not retried');
   });
 });
@@ -251,9 +255,15 @@ describe('resend and unlock', { skip: mysqlSkip }, () => {
     assert.equal(second.status, 201);
     assert.notEqual(second.body.pin === first.body.pin && second.body.id === first.body.id, true);
     const rows = await t.dataSource.query(`SELECT id, status FROM registration_invitations WHERE patientId = ? ORDER BY createdAt`, [patientId]);
-    assert.deepEqual(rows.map((r: { status: string }) => r.status), ['revoked', 'pending']);
+    assert.deepEqual(
+      rows.map((r: { status: string }) => r.status),
+      ['revoked', 'pending'],
+    );
     const actions = await t.dataSource.query(`SELECT action FROM audit_events WHERE patientId = ? ORDER BY seq`, [patientId]);
-    assert.deepEqual(actions.map((r: { action: string }) => r.action), ['invitation.created', 'invitation.resent']);
+    assert.deepEqual(
+      actions.map((r: { action: string }) => r.action),
+      ['invitation.created', 'invitation.resent'],
+    );
   });
 
   it('answers 409 when the patient has an active account', async () => {
@@ -277,10 +287,9 @@ describe('resend and unlock', { skip: mysqlSkip }, () => {
     assert.ok(JSON.parse(event.details).lockReason);
   });
 
-  it('hides other practices\' patients on resend and unlock', async () => {
+  it("hides other practices' patients on resend and unlock", async () => {
     const [foreignLocked] = await patientIdsWith(t.dataSource, RIVERSIDE_ID, 'locked');
     assert.equal((await desk.post(`/api/patients/${foreignLocked}/portal-unlock`)).status, 404);
     assert.equal((await desk.post(`/api/patients/${foreignLocked}/invitation/resend`)).status, 404);
   });
 });
-

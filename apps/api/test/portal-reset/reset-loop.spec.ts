@@ -124,7 +124,8 @@ describe('the reset loop, end to end over HTTP and real SMTP', { skip: mysqlSkip
     assert.equal(event.details.retiredUsername, oldAccount.username);
     const history = await desk.get(`/api/patients/${patientId}/portal-history`);
     const actions = history.body.events.map((e: { action: string }) => e.action);
-    for (const action of ['portal.reset', 'email.sent', 'invitation.verified', 'portal.registered']) assert.ok(actions.includes(action), `history shows ${action}`);
+    for (const action of ['portal.reset', 'email.sent', 'invitation.verified', 'portal.registered'])
+      assert.ok(actions.includes(action), `history shows ${action}`);
     const verify = await admin.get('/api/audit-events/verify');
     assert.equal(verify.body.valid, true);
     assert.ok(verify.body.checked > 5);

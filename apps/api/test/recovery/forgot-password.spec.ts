@@ -183,7 +183,10 @@ describe('forgot password → email → security question → new password → s
     await smtp.waitFor(() => smtp.messages.slice(mailsBefore).filter((m) => m.parsed.subject === 'Reset your password').length >= 5);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const resetMails = smtp.messages.slice(mailsBefore).filter((m) => m.parsed.subject === 'Reset your password');
-    assert.ok(resetMails.every((m) => m.envelopeTo.join() === patient.email), 'nothing is sent for unknown usernames');
+    assert.ok(
+      resetMails.every((m) => m.envelopeTo.join() === patient.email),
+      'nothing is sent for unknown usernames',
+    );
     // Only the newest link is live: each request revoked the one before.
     assert.equal(await t.dataSource.getRepository(PasswordResetRequest).countBy({ portalAccountId: account.id, status: 'pending' }), 1);
   });
@@ -203,7 +206,9 @@ describe('forgot password → email → security question → new password → s
     assert.equal(h1Of(old.text), INVALID_RESET_TOKEN);
     assert.ok(old.text.includes('href="/forgot-password"'), 'offers to send a new link');
     assert.equal((await new PatientBrowser(t.server).get(secondPath)).status, 200);
-    const statuses = (await t.dataSource.getRepository(PasswordResetRequest).find({ where: { portalAccountId: account.id }, order: { createdAt: 'ASC' } })).map((r) => r.status);
+    const statuses = (await t.dataSource.getRepository(PasswordResetRequest).find({ where: { portalAccountId: account.id }, order: { createdAt: 'ASC' } })).map(
+      (r) => r.status,
+    );
     assert.deepEqual(statuses, ['revoked', 'pending']);
   });
 

@@ -44,7 +44,10 @@ describe('forgot username', { skip: mysqlSkip }, () => {
     assert.deepEqual(mail.envelopeTo, [patient.email]);
     assert.ok(mail.parsed.text!.includes(account.username));
     const events = await auditTrail(t, patient.id);
-    assert.deepEqual(events.find(([a]) => a === 'username.reminder_requested'), ['username.reminder_requested', 'sent']);
+    assert.deepEqual(
+      events.find(([a]) => a === 'username.reminder_requested'),
+      ['username.reminder_requested', 'sent'],
+    );
   });
 
   it('answers the same page, status and time whether or not the details match, and sends only when they do', async () => {

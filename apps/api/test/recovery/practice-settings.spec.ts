@@ -77,7 +77,12 @@ describe('practice setting: security questions on or off', { skip: mysqlSkip }, 
     assert.equal(choose.status, 200);
     assert.ok(!strip(choose.text).includes('Answer my security question'));
     assert.ok(strip(choose.text).includes('Send me a security code'));
-    const refused = await submitForm(new PatientBrowser(t.server), `/reset-password/${token}/question`, { dateOfBirth: dob, securityAnswer: 'biscuit' }, `/reset-password/${token}/code`);
+    const refused = await submitForm(
+      new PatientBrowser(t.server),
+      `/reset-password/${token}/question`,
+      { dateOfBirth: dob, securityAnswer: 'biscuit' },
+      `/reset-password/${token}/code`,
+    );
     assert.equal(refused.status, 409);
     assert.equal(h1Of(refused.text), 'Reset your password');
     assert.equal((await resetRow(t, request.id)).verifiedAt, null, 'the right answer does not verify when questions are off');

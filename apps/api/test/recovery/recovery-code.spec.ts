@@ -71,7 +71,9 @@ describe('password reset with a security code sent by text or voice', { skip: my
     assert.match(page.text, /<form method="post" action="\/reset-password\/[^"]+\/resend-code"/);
     assert.match(page.text, /Request the code again/);
 
-    const [message] = await t.dataSource.getRepository(OutboxMessage).findBy({ subjectType: 'password_reset', subjectId: request.id, template: 'security-code' });
+    const [message] = await t.dataSource
+      .getRepository(OutboxMessage)
+      .findBy({ subjectType: 'password_reset', subjectId: request.id, template: 'security-code' });
     assert.equal(message!.channel, 'sms');
     assert.equal(message!.toAddress, patient.phone, 'to the chart’s number');
     const code = t.app.get(AppSecrets).unsealFromOutbox(message!.sealedSecret!);
@@ -90,7 +92,10 @@ describe('password reset with a security code sent by text or voice', { skip: my
     assert.equal((await signIn(new PatientBrowser(t.server), account.username, GOOD_PASSWORD)).status, 303);
 
     const trail = await auditTrail(t, patient.id);
-    assert.deepEqual(trail.slice(-4).map(([a]) => a), ['password_reset.code_sent', 'password_reset.verified', 'password_reset.completed', 'portal.login']);
+    assert.deepEqual(
+      trail.slice(-4).map(([a]) => a),
+      ['password_reset.code_sent', 'password_reset.verified', 'password_reset.completed', 'portal.login'],
+    );
     const completed = await t.dataSource.getRepository(AuditEvent).findOneByOrFail({ action: 'password_reset.completed', patientId: patient.id });
     assert.equal(JSON.parse(completed.details).method, 'code');
     const changedMail = await t.dataSource.getRepository(OutboxMessage).findOneByOrFail({ patientId: patient.id, template: 'password-changed-email' });
@@ -126,7 +131,9 @@ describe('password reset with a security code sent by text or voice', { skip: my
 
     assert.equal((await browser.post(`/reset-password/${token}/check-code`, { code })).status, 303);
     assert.ok((await codesOf(request.id)).every((c) => c.usedAt));
-    const reused = await new PatientBrowser(t.server).get(`/reset-password/${token}/code`).then(() => browser.post(`/reset-password/${token}/check-code`, { code }));
+    const reused = await new PatientBrowser(t.server)
+      .get(`/reset-password/${token}/code`)
+      .then(() => browser.post(`/reset-password/${token}/check-code`, { code }));
     assert.equal(reused.status, 422);
     assert.ok(strip(reused.text).includes('Invalid PIN or Security Code'), 'a spent code does not work again');
   });

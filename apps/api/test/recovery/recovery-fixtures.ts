@@ -51,12 +51,20 @@ export function signIn(browser: PatientBrowser, username: string, password: stri
 }
 
 /** Asks for a reset link and answers with the token it would carry, read from the outbox like the sender does. */
-export async function requestResetLink(t: TestApp, username: string, browser = new PatientBrowser(t.server)): Promise<{ page: PageResponse; token: string; request: PasswordResetRequest }> {
+export async function requestResetLink(
+  t: TestApp,
+  username: string,
+  browser = new PatientBrowser(t.server),
+): Promise<{ page: PageResponse; token: string; request: PasswordResetRequest }> {
   const page = await submitForm(browser, '/forgot-password', { username });
   assert.equal(page.status, 200, strip(page.text).slice(0, 300));
   const account = await t.dataSource.getRepository(PortalAccount).findOneByOrFail({ username });
-  const request = await t.dataSource.getRepository(PasswordResetRequest).findOneOrFail({ where: { portalAccountId: account.id }, order: { createdAt: 'DESC' } });
-  const message = await t.dataSource.getRepository(OutboxMessage).findOneByOrFail({ subjectType: 'password_reset', subjectId: request.id, template: 'password-reset-email' });
+  const request = await t.dataSource
+    .getRepository(PasswordResetRequest)
+    .findOneOrFail({ where: { portalAccountId: account.id }, order: { createdAt: 'DESC' } });
+  const message = await t.dataSource
+    .getRepository(OutboxMessage)
+    .findOneByOrFail({ subjectType: 'password_reset', subjectId: request.id, template: 'password-reset-email' });
   return { page, token: t.app.get(AppSecrets).unsealFromOutbox(message.sealedSecret!), request };
 }
 

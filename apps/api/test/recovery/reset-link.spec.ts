@@ -67,7 +67,12 @@ describe('the password reset link: verification, lockout, staff actions, races',
     const expired = await new PatientBrowser(t.server).get(`/reset-password/${token}`);
     assert.equal(expired.status, 410);
     assert.equal(h1Of(expired.text), INVALID_RESET_TOKEN);
-    const posted = await submitForm(new PatientBrowser(t.server), `/reset-password/${token}/question`, { dateOfBirth: '19800101', securityAnswer: 'x' }, '/forgot-password');
+    const posted = await submitForm(
+      new PatientBrowser(t.server),
+      `/reset-password/${token}/question`,
+      { dateOfBirth: '19800101', securityAnswer: 'x' },
+      '/forgot-password',
+    );
     assert.equal(h1Of(posted.text), INVALID_RESET_TOKEN);
     assert.equal((await resetRow(t, request.id)).failedAttempts, 0, 'posting to a dead link counts nothing');
   });
@@ -136,7 +141,11 @@ describe('the password reset link: verification, lockout, staff actions, races',
     assert.ok(strip(signInLocked.text).includes(LOCKED_ACCOUNT));
     const again = await submitForm(new PatientBrowser(t.server), '/forgot-password', { username: account.username });
     assert.ok(strip(again.text).includes(RESET_REQUESTED), 'the same answer as ever');
-    assert.equal(await t.dataSource.getRepository(PasswordResetRequest).countBy({ portalAccountId: account.id }), 1, 'but no new link for a recovery-locked account');
+    assert.equal(
+      await t.dataSource.getRepository(PasswordResetRequest).countBy({ portalAccountId: account.id }),
+      1,
+      'but no new link for a recovery-locked account',
+    );
     assert.deepEqual((await auditTrail(t, patient.id)).at(-1), ['password_reset.requested', 'account_locked']);
 
     assert.equal((await desk.post(`/api/patients/${patient.id}/portal-unlock`)).status, 200);
@@ -192,7 +201,10 @@ describe('the password reset link: verification, lockout, staff actions, races',
     const browser = new PatientBrowser(t.server);
     await verifyWithQuestion(browser, token, dob);
 
-    const reset = await desk.post(`/api/patients/${patient.id}/portal-reset`, { reason: 'forgot_credentials', identityVerification: 'callback_to_chart_phone' });
+    const reset = await desk.post(`/api/patients/${patient.id}/portal-reset`, {
+      reason: 'forgot_credentials',
+      identityVerification: 'callback_to_chart_phone',
+    });
     assert.equal(reset.status, 201);
 
     const saved = await browser.post(`/reset-password/${token}/new-password`, { newPassword: GOOD_PASSWORD, confirmNewPassword: GOOD_PASSWORD });

@@ -42,7 +42,11 @@ describe('registration pages in a browser: usable on a phone and accessible', { 
    */
   async function audit(name: string): Promise<void> {
     const findings = await assertAccessible(page, name);
-    assert.deepEqual(findings.map((f) => `${f.impact} ${f.id}: ${f.help} at ${f.targets.join(', ')}`), [], `${name}: accessibility findings`);
+    assert.deepEqual(
+      findings.map((f) => `${f.impact} ${f.id}: ${f.help} at ${f.targets.join(', ')}`),
+      [],
+      `${name}: accessibility findings`,
+    );
     const ran = (await page.evaluate('window.axe.getRules().length')) as number;
     assert.ok(ran > 50, `${name}: axe is loaded (${ran} rules)`);
     const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
@@ -90,7 +94,10 @@ describe('registration pages in a browser: usable on a phone and accessible', { 
     await page.getByLabel('Confirm password').fill('password12345');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('alert').getByText('Username has already been taken').waitFor();
-    await page.getByRole('alert').getByText(/Your password does not meet security requirements:/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Your password does not meet security requirements:/)
+      .waitFor();
     await audit('step 2 with errors');
 
     await page.getByLabel('Username').fill(`browser${Date.now()}`);

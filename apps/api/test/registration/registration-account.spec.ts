@@ -56,7 +56,13 @@ describe('registration step 2: creating the portal account', { skip: mysqlSkip }
     const active = await accounts.findOneByOrFail({ status: 'active' });
     const { link, browser } = await atStep2();
 
-    for (const taken of [closed.username, closed.username.toUpperCase(), fullWidthUpper(closed.username), active.username, ` ${active.username.toUpperCase()} `]) {
+    for (const taken of [
+      closed.username,
+      closed.username.toUpperCase(),
+      fullWidthUpper(closed.username),
+      active.username,
+      ` ${active.username.toUpperCase()} `,
+    ]) {
       const page = await browser.post(`/register/${link.token}/account`, form(taken));
       assert.equal(page.status, 422, taken);
       assert.ok(page.text.includes('Username has already been taken'), taken);
@@ -112,7 +118,7 @@ describe('registration step 2: creating the portal account', { skip: mysqlSkip }
     assert.ok(text.includes('The passwords do not match.'));
     assert.ok(text.includes('Choose a security question.'));
     assert.ok(text.includes('Enter an answer to your security question.'));
-    assert.equal((await t.dataSource.getRepository(PortalAccount).countBy({ patientId: link.patient.id })), 0);
+    assert.equal(await t.dataSource.getRepository(PortalAccount).countBy({ patientId: link.patient.id }), 0);
   });
 
   it('creates the active account, spends the invitation, queues the "account ready" email and audits it, in one go', async () => {
@@ -124,7 +130,10 @@ describe('registration step 2: creating the portal account', { skip: mysqlSkip }
     assert.equal(done.status, 200);
     assert.equal(h1Of(done.text), 'Your account is ready');
     assert.match(done.text, /<a class="button" href="\/login">Sign in<\/a>/);
-    assert.ok(done.setCookies.some((c) => c.startsWith('rd_reg=;')), 'the step-2 proof is cleared');
+    assert.ok(
+      done.setCookies.some((c) => c.startsWith('rd_reg=;')),
+      'the step-2 proof is cleared',
+    );
 
     const [account] = await openAccountsOf(t, link.patient.id);
     assert.ok(account);
@@ -195,7 +204,11 @@ describe('registration step 2: creating the portal account', { skip: mysqlSkip }
       assert.ok(!page.includes('Security answer'));
       assert.ok(!page.includes('name="securityQuestion"'));
 
-      const done = await browser.post(`/register/${link.token}/account`, { username: `noquestion${Date.now()}`, password: GOOD_PASSWORD, confirmPassword: GOOD_PASSWORD });
+      const done = await browser.post(`/register/${link.token}/account`, {
+        username: `noquestion${Date.now()}`,
+        password: GOOD_PASSWORD,
+        confirmPassword: GOOD_PASSWORD,
+      });
       assert.equal(done.status, 200);
       const [account] = await openAccountsOf(t, link.patient.id);
       assert.equal(account!.securityQuestion, null);

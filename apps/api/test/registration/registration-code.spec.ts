@@ -143,14 +143,25 @@ describe('registration link: verifying with a security code sent by text or voic
     const dashed = await issueInvitation(t, nextPatient());
     const other = await opened(dashed);
     const d = dashed.patient.phone!.replace(/\D/g, '').slice(1);
-    const sent = await other.post(`/register/${dashed.token}/verify`, { dateOfBirth: dashed.dob, phone: `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, channel: 'sms', via: 'phone' });
+    const sent = await other.post(`/register/${dashed.token}/verify`, {
+      dateOfBirth: dashed.dob,
+      phone: `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`,
+      channel: 'sms',
+      via: 'phone',
+    });
     assert.equal(sent.status, 200);
   });
 
   it('pressing Enter in the phone field (which submits the PIN button) still sends a code', async () => {
     const link = await issueInvitation(t, nextPatient());
     const browser = await opened(link);
-    const page = await browser.post(`/register/${link.token}/verify`, { dateOfBirth: link.dob, pin: '', phone: link.patient.phone!, channel: 'sms', via: 'pin' });
+    const page = await browser.post(`/register/${link.token}/verify`, {
+      dateOfBirth: link.dob,
+      pin: '',
+      phone: link.patient.phone!,
+      channel: 'sms',
+      via: 'pin',
+    });
     assert.equal(page.status, 200);
     assert.equal(h1Of(page.text), 'Enter your security code');
     assert.equal((await messagesOf(link.invitationId)).length, 1);
@@ -184,7 +195,10 @@ describe('registration link: verifying with a security code sent by text or voic
     assert.equal(row.verifiedBy, 'code');
     assert.ok(row.verifiedAt);
     assert.ok((await codesOf(link.invitationId))[0]!.usedAt);
-    const reasons = (await t.dataSource.getRepository(AuditEvent).find({ where: { patientId: link.patient.id }, order: { seq: 'ASC' } })).map((e) => [e.action, e.reason]);
+    const reasons = (await t.dataSource.getRepository(AuditEvent).find({ where: { patientId: link.patient.id }, order: { seq: 'ASC' } })).map((e) => [
+      e.action,
+      e.reason,
+    ]);
     assert.deepEqual(reasons, [
       ['invitation.code_sent', null],
       ['invitation.verify_failed', 'code_mismatch'],
@@ -254,7 +268,10 @@ describe('registration link: verifying with a security code sent by text or voic
     const codes = await Promise.all((await messagesOf(link.invitationId)).map((m) => secrets.unsealFromOutbox(m.sealedSecret!)));
     const accepted = await browser.post(`/register/${link.token}/check-code`, { code: codes[1]! });
     assert.equal(accepted.status, 303);
-    assert.ok((await codesOf(link.invitationId)).every((c) => c.usedAt), 'verifying spends every code of the link');
+    assert.ok(
+      (await codesOf(link.invitationId)).every((c) => c.usedAt),
+      'verifying spends every code of the link',
+    );
   });
 
   it('asking to resend before any code was sent leads back to step 1 and sends nothing', async () => {

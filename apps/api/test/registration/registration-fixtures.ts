@@ -48,7 +48,11 @@ export async function issueInvitation(
   const now = new Date();
   const invitationId = randomUUID();
   await t.dataSource.transaction(async (manager) => {
-    await manager.update(PortalAccount, { patientId: patient.id, openMarker: 1 }, { status: 'closed', openMarker: null, closeReason: 'reset', closedAt: now, passwordHash: null, securityAnswerHash: null });
+    await manager.update(
+      PortalAccount,
+      { patientId: patient.id, openMarker: 1 },
+      { status: 'closed', openMarker: null, closeReason: 'reset', closedAt: now, passwordHash: null, securityAnswerHash: null },
+    );
     await manager.update(RegistrationInvitation, { patientId: patient.id, status: 'pending' }, { status: 'revoked', pendingMarker: null, revokedAt: now });
     await manager.insert(RegistrationInvitation, {
       id: invitationId,
@@ -110,7 +114,10 @@ export class PatientBrowser {
   csrf: string | null = null;
 
   /** `headers` go with every request, e.g. X-Forwarded-Proto: https for a browser behind the TLS proxy. */
-  constructor(readonly server: Server, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly server: Server,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async get(path: string): Promise<PageResponse> {
     return this.remember(await request(this.server).get(path).set(this.headers).set('Accept', 'text/html').set('Cookie', this.cookieHeader()).redirects(0));
@@ -121,7 +128,14 @@ export class PatientBrowser {
     const token = options.csrf === undefined ? this.csrf : options.csrf;
     const form = token === false || token === null ? fields : { _csrf: token, ...fields };
     return this.remember(
-      await request(this.server).post(path).type('form').set(this.headers).set('Accept', 'text/html').set('Cookie', this.cookieHeader()).send(form).redirects(0),
+      await request(this.server)
+        .post(path)
+        .type('form')
+        .set(this.headers)
+        .set('Accept', 'text/html')
+        .set('Cookie', this.cookieHeader())
+        .send(form)
+        .redirects(0),
     );
   }
 

@@ -145,7 +145,12 @@ describe('registration link: opening it and verifying with date of birth and PIN
     assert.ok(page.text.includes('Your date of birth does not match our records.'));
     assert.match(page.text, /<div class="error-summary" role="alert"/);
     assert.match(page.text, /<a href="#dateOfBirth">Your date of birth does not match our records.<\/a>/);
-    assert.match(page.text, new RegExp(`id="dateOfBirth" name="dateOfBirth" type="text" value="${wrongDob(link.dob)}"[^>]*aria-describedby="dateOfBirth-hint dateOfBirth-error" aria-invalid="true"`));
+    assert.match(
+      page.text,
+      new RegExp(
+        `id="dateOfBirth" name="dateOfBirth" type="text" value="${wrongDob(link.dob)}"[^>]*aria-describedby="dateOfBirth-hint dateOfBirth-error" aria-invalid="true"`,
+      ),
+    );
     assert.ok(!page.text.includes(link.pin), 'the PIN is not sent back');
     const row = await invitationRow(t, link.invitationId);
     assert.equal(row.failedAttempts, 1);
@@ -169,7 +174,10 @@ describe('registration link: opening it and verifying with date of birth and PIN
 
     assert.equal(page.status, 422);
     assert.ok(page.text.includes('Invalid PIN or Security Code'));
-    assert.match(page.text, /id="pin" name="pin" type="text" autocomplete="off" inputmode="numeric" maxlength="6" aria-describedby="pin-hint pin-error" aria-invalid="true"/);
+    assert.match(
+      page.text,
+      /id="pin" name="pin" type="text" autocomplete="off" inputmode="numeric" maxlength="6" aria-describedby="pin-hint pin-error" aria-invalid="true"/,
+    );
     assert.equal((await invitationRow(t, link.invitationId)).failedAttempts, 1);
     assert.deepEqual(
       (await auditOf(link.invitationId)).map((e) => [e.action, e.reason]),
@@ -354,7 +362,13 @@ describe('registration link: opening it and verifying with date of birth and PIN
   it('step 2 cannot be opened or submitted without passing step 1 in the same browser', async () => {
     const link = await issueInvitation(t, nextPatient());
     const other = await issueInvitation(t, nextPatient());
-    const account = { username: `skip${Date.now()}`, password: 'Lantern-quiver-orbit-marsh-93', confirmPassword: 'Lantern-quiver-orbit-marsh-93', securityQuestion: 'In what city were you born?', securityAnswer: 'Salem' };
+    const account = {
+      username: `skip${Date.now()}`,
+      password: 'Lantern-quiver-orbit-marsh-93',
+      confirmPassword: 'Lantern-quiver-orbit-marsh-93',
+      securityQuestion: 'In what city were you born?',
+      securityAnswer: 'Salem',
+    };
 
     const browser = new PatientBrowser(t.server);
     await browser.get(`/register/${link.token}`);

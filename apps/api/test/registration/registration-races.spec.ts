@@ -9,7 +9,20 @@ import { PortalAccount } from '../../src/portal-accounts/portal-account.entity';
 import { Practice } from '../../src/practices/practice.entity';
 import { startTestApp, TestApp } from '../support/test-app';
 import { mysqlSkip } from '../support/test-env';
-import { GOOD_PASSWORD, IssuedLink, LOCKED_MESSAGE, MAPLE_GROVE, PatientBrowser, h1Of, invitationRow, issueInvitation, openAccountsOf, patientsOf, strip, wrongPin } from './registration-fixtures';
+import {
+  GOOD_PASSWORD,
+  IssuedLink,
+  LOCKED_MESSAGE,
+  MAPLE_GROVE,
+  PatientBrowser,
+  h1Of,
+  invitationRow,
+  issueInvitation,
+  openAccountsOf,
+  patientsOf,
+  strip,
+  wrongPin,
+} from './registration-fixtures';
 
 const form = (username: string) => ({ username, password: GOOD_PASSWORD, confirmPassword: GOOD_PASSWORD });
 
@@ -44,9 +57,7 @@ describe('registration under concurrency: the database decides', { skip: mysqlSk
     const name = `race${Date.now()}`;
 
     // Different spellings of one name: the normalised unique index, not the text typed, decides.
-    const pages = await Promise.all(
-      links.map((link, i) => browsers[i]!.post(`/register/${link.token}/account`, form(i % 2 ? name.toUpperCase() : name))),
-    );
+    const pages = await Promise.all(links.map((link, i) => browsers[i]!.post(`/register/${link.token}/account`, form(i % 2 ? name.toUpperCase() : name))));
 
     const winners = pages.filter((p) => p.status === 200);
     const losers = pages.filter((p) => p.status === 422);
@@ -79,7 +90,10 @@ describe('registration under concurrency: the database decides', { skip: mysqlSk
     }
     const accounts = await t.dataSource.getRepository(PortalAccount).findBy({ usernameNormalized: Like(`once${stamp}n%`) });
     assert.equal(accounts.length, 1);
-    assert.deepEqual((await openAccountsOf(t, link.patient.id)).map((a) => a.id), [accounts[0]!.id]);
+    assert.deepEqual(
+      (await openAccountsOf(t, link.patient.id)).map((a) => a.id),
+      [accounts[0]!.id],
+    );
     const invitation = await invitationRow(t, link.invitationId);
     assert.equal(invitation.status, 'used');
     assert.equal(invitation.portalAccountId, accounts[0]!.id);

@@ -23,6 +23,7 @@ async function startIdentityProvider(redirectUri: string): Promise<{ issuer: str
   const Provider = require('oidc-provider').default ?? require('oidc-provider');
   const next: { person: Person | null } = { person: null };
   const people = new Map<string, Person>();
+  // eslint-disable-next-line prefer-const -- assigned once the port is known, after the handler that reads it
   let provider: any;
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/interaction/')) {
@@ -36,7 +37,9 @@ async function startIdentityProvider(redirectUri: string): Promise<{ issuer: str
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   provider = new Provider(issuer, {
-    clients: [{ client_id: 'resetdesk', client_secret: 'idp-secret-for-resetdesk', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_post' }],
+    clients: [
+      { client_id: 'resetdesk', client_secret: 'idp-secret-for-resetdesk', redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_post' },
+    ],
     claims: { openid: ['sub', 'amr'], email: ['email'], profile: ['name', 'groups'] },
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
@@ -178,7 +181,7 @@ describe('staff single sign-on through the clinic identity provider', { skip: my
     assert.equal(without.browser.cookies.has('rd_session'), false, 'no session before the second step');
     assert.ok(without.browser.cookies.has('rd_mfa'), 'the pending sign-in continues with the second step');
     const challenges = await t.dataSource.query(
-      "SELECT c.method, c.enrolmentRequired FROM staff_mfa_challenges c JOIN staff_users u ON u.id = c.staffUserId WHERE u.email = ?",
+      'SELECT c.method, c.enrolmentRequired FROM staff_mfa_challenges c JOIN staff_users u ON u.id = c.staffUserId WHERE u.email = ?',
       ['single.factor@maplegrove.test'],
     );
     assert.equal(challenges.length, 1);
@@ -190,13 +193,23 @@ describe('single sign-on configuration', () => {
   it('is off without STAFF_OIDC_* and refuses a partial set, naming what is missing', () => {
     const base = { NODE_ENV: 'test', DATABASE_URL: 'mysql://root@127.0.0.1:3306/x', DATA_DIR: '/tmp' };
     assert.equal(loadConfig(base).staffSso, null);
-    assert.throws(() => loadConfig({ ...base, STAFF_OIDC_ISSUER: 'https://idp.example', STAFF_OIDC_CLIENT_ID: 'rd' }), (error: Error) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /STAFF_OIDC_CLIENT_SECRET/);
-      assert.match(error.message, /STAFF_OIDC_PRACTICE/);
-      return true;
+    assert.throws(
+      () => loadConfig({ ...base, STAFF_OIDC_ISSUER: 'https://idp.example', STAFF_OIDC_CLIENT_ID: 'rd' }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /STAFF_OIDC_CLIENT_SECRET/);
+        assert.match(error.message, /STAFF_OIDC_PRACTICE/);
+        return true;
+      },
+    );
+    const full = loadConfig({
+      ...base,
+      STAFF_OIDC_ISSUER: 'https://idp.example',
+      STAFF_OIDC_CLIENT_ID: 'rd',
+      STAFF_OIDC_CLIENT_SECRET: 's',
+      STAFF_OIDC_PRACTICE: 'p',
+      STAFF_OIDC_DESK_VALUES: 'a, b',
     });
-    const full = loadConfig({ ...base, STAFF_OIDC_ISSUER: 'https://idp.example', STAFF_OIDC_CLIENT_ID: 'rd', STAFF_OIDC_CLIENT_SECRET: 's', STAFF_OIDC_PRACTICE: 'p', STAFF_OIDC_DESK_VALUES: 'a, b' });
     assert.deepEqual(full.staffSso?.deskValues, ['a', 'b']);
     assert.equal(full.staffSso?.roleClaim, 'groups');
   });

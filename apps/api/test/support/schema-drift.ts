@@ -58,23 +58,28 @@ export async function describeSchemaDrift(dataSource: DataSource): Promise<strin
         );
       }
       for (const column of metadata.columns) {
-        if (!table.findColumnByName(column.databaseName) && !changed.includes(column)) lines.push(`${metadata.tableName}.${column.databaseName}: missing in the database`);
+        if (!table.findColumnByName(column.databaseName) && !changed.includes(column))
+          lines.push(`${metadata.tableName}.${column.databaseName}: missing in the database`);
       }
       for (const dbColumn of table.columns) {
         if (DATABASE_ONLY_COLUMNS.has(`${metadata.tableName}.${dbColumn.name}`)) continue;
-        if (!metadata.columns.some((c) => c.databaseName === dbColumn.name)) lines.push(`${metadata.tableName}.${dbColumn.name}: in the database, not in the entity`);
+        if (!metadata.columns.some((c) => c.databaseName === dbColumn.name))
+          lines.push(`${metadata.tableName}.${dbColumn.name}: in the database, not in the entity`);
       }
       for (const index of metadata.indices) {
         const dbIndex = table.indices.find((i) => i.name === index.name);
         const columns = index.columns.map((c) => c.databaseName);
         if (!dbIndex) lines.push(`${metadata.tableName} index ${index.name} (${columns.join(', ')}): missing in the database`);
         else if (!!dbIndex.isUnique !== !!index.isUnique || dbIndex.columnNames.join(',') !== columns.join(',')) {
-          lines.push(`${metadata.tableName} index ${index.name}: database ${dbIndex.isUnique ? 'unique ' : ''}(${dbIndex.columnNames.join(', ')}); entity ${index.isUnique ? 'unique ' : ''}(${columns.join(', ')})`);
+          lines.push(
+            `${metadata.tableName} index ${index.name}: database ${dbIndex.isUnique ? 'unique ' : ''}(${dbIndex.columnNames.join(', ')}); entity ${index.isUnique ? 'unique ' : ''}(${columns.join(', ')})`,
+          );
         }
       }
       for (const dbIndex of table.indices) {
         if (DATABASE_ONLY_INDEXES.has(`${metadata.tableName}.${dbIndex.name}`)) continue;
-        if (!metadata.indices.some((i) => i.name === dbIndex.name)) lines.push(`${metadata.tableName} index ${dbIndex.name}: in the database, not in the entity`);
+        if (!metadata.indices.some((i) => i.name === dbIndex.name))
+          lines.push(`${metadata.tableName} index ${dbIndex.name}: in the database, not in the entity`);
       }
     }
     return lines;

@@ -8,7 +8,10 @@ import { pathToFileURL } from 'node:url';
  * build, so the import goes through a Function to stay a real dynamic import.
  */
 export interface SimpleRestProvider {
-  getList(resource: string, params: { pagination: { page: number; perPage: number }; sort: { field: string; order: 'ASC' | 'DESC' }; filter: object }): Promise<{ data: any[]; total?: number }>;
+  getList(
+    resource: string,
+    params: { pagination: { page: number; perPage: number }; sort: { field: string; order: 'ASC' | 'DESC' }; filter: object },
+  ): Promise<{ data: any[]; total?: number }>;
   getOne(resource: string, params: { id: string }): Promise<{ data: any }>;
   getMany(resource: string, params: { ids: string[] }): Promise<{ data: any[] }>;
 }
@@ -48,7 +51,9 @@ const ci = /^(1|true)$/i.test(process.env.CI || '');
 
 /** Skip reason for a laptop without the package; under CI=true a missing package fails instead. */
 export const simpleRestSkip: string | false =
-  resolveSimpleRest() || ci ? false : 'ra-data-simple-rest is not installed (add it as a devDependency of @resetdesk/api, or set NODE_PATH to a node_modules that has it)';
+  resolveSimpleRest() || ci
+    ? false
+    : 'ra-data-simple-rest is not installed (add it as a devDependency of @resetdesk/api, or set NODE_PATH to a node_modules that has it)';
 
 export async function loadSimpleRestProvider(): Promise<(apiUrl: string, httpClient: HttpClient) => SimpleRestProvider> {
   const entry = resolveSimpleRest();

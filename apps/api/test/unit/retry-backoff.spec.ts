@@ -15,12 +15,21 @@ describe('outbox retry backoff', () => {
   it('never waits more than an hour, whatever the attempt count or the jitter', () => {
     assert.equal(retryDelayMs(7, middle), 64 * RETRY_BASE_MS);
     assert.equal(retryDelayMs(8, middle), RETRY_CAP_MS);
-    assert.equal(retryDelayMs(50, () => 0.999), RETRY_CAP_MS);
+    assert.equal(
+      retryDelayMs(50, () => 0.999),
+      RETRY_CAP_MS,
+    );
   });
 
   it('spreads retries by ±20 % so messages that failed together do not return together', () => {
-    assert.equal(retryDelayMs(1, () => 0), Math.round(RETRY_BASE_MS * (1 - RETRY_JITTER)));
-    assert.equal(retryDelayMs(1, () => 1), Math.round(RETRY_BASE_MS * (1 + RETRY_JITTER)));
+    assert.equal(
+      retryDelayMs(1, () => 0),
+      Math.round(RETRY_BASE_MS * (1 - RETRY_JITTER)),
+    );
+    assert.equal(
+      retryDelayMs(1, () => 1),
+      Math.round(RETRY_BASE_MS * (1 + RETRY_JITTER)),
+    );
   });
 
   it('treats a zero attempt count like the first', () => {

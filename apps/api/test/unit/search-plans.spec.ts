@@ -44,14 +44,17 @@ describe('patient search plans', () => {
   });
 
   it('reads the kept counts for 1–3 plain characters, the search keys from 3 on', () => {
-    assert.deepEqual(['s', 'sm', 'smi', 'smit', 'o’b', 'a b', 'ß'].map((q) => [q, usesKeptCounts(q), usesSearchKeys(q)]), [
-      ['s', true, false],
-      ['sm', true, false],
-      ['smi', true, true],
-      ['smit', false, true],
-      ['o’b', false, false],
-      ['a b', false, false],
-      ['ß', false, false],
-    ]);
+    assert.deepEqual(
+      ['s', 'sm', 'smi', 'smit', 'o’b', 'a b', 'ß'].map((q) => [q, usesKeptCounts(q), usesSearchKeys(q)]),
+      [
+        ['s', true, false],
+        ['sm', true, false],
+        ['smi', true, true],
+        ['smit', false, true],
+        ['o’b', false, false],
+        ['a b', false, false],
+        ['ß', false, false],
+      ],
+    );
   });
 });

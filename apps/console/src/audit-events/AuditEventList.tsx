@@ -1,15 +1,6 @@
 import type { MouseEvent } from 'react';
 import { Link as MuiLink } from '@mui/material';
-import {
-  DataTable,
-  DateInput,
-  Link,
-  List,
-  SelectInput,
-  TextInput,
-  useGetList,
-  type SelectInputProps,
-} from 'react-admin';
+import { DataTable, DateInput, Link, List, SelectInput, TextInput, useGetList, type SelectInputProps } from 'react-admin';
 import type { AuditEventView } from '@resetdesk/contracts';
 
 import { DateTimeText } from '../common/dates';
@@ -41,15 +32,7 @@ const auditFilters = [
     alwaysOn
     sx={{ minWidth: 220 }}
   />,
-  <StaffSelectInput
-    key="actorId"
-    source="actorId"
-    label="Staff member"
-    emptyText="Anyone"
-    helperText={false}
-    alwaysOn
-    sx={{ minWidth: 180 }}
-  />,
+  <StaffSelectInput key="actorId" source="actorId" label="Staff member" emptyText="Anyone" helperText={false} alwaysOn sx={{ minWidth: 180 }} />,
   <DateInput key="from" source="from" label="From" helperText={false} alwaysOn />,
   <DateInput key="to" source="to" label="To" helperText={false} alwaysOn />,
   <TextInput key="patient" source="patient" label="Patient name or MRN" helperText={false} alwaysOn />,

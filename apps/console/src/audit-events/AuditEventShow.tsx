@@ -36,16 +36,11 @@ const Mono = ({ children }: { children: string | null | undefined }) =>
     </Box>
   ) : null;
 
-const text = (value: unknown): string | null =>
-  value === null || value === undefined || value === '' ? null : String(value);
+const text = (value: unknown): string | null => (value === null || value === undefined || value === '' ? null : String(value));
 
 const ChecksumVerdict = ({ before, after }: { before: string | null; after: string | null }) => {
   if (!before || !after) return <span>Not recorded</span>;
-  return before === after ? (
-    <Chip color="success" label="Chart unchanged" />
-  ) : (
-    <Chip color="error" label="Chart changed: checksums differ" />
-  );
+  return before === after ? <Chip color="success" label="Chart unchanged" /> : <Chip color="error" label="Chart changed: checksums differ" />;
 };
 
 const AuditEventTitle = () => {
@@ -60,9 +55,7 @@ const AuditEventDetail = () => {
   const before = text(details.chartChecksumBefore);
   const after = text(details.chartChecksumAfter);
   const extra = Object.entries(details).filter(([key]) => !KNOWN_DETAILS.has(key));
-  const actor =
-    event.actorName ??
-    (event.actorType === 'patient' ? 'The patient' : event.actorType === 'system' ? 'The system' : 'Staff');
+  const actor = event.actorName ?? (event.actorType === 'patient' ? 'The patient' : event.actorType === 'system' ? 'The system' : 'Staff');
 
   return (
     <Box sx={{ p: { xs: 2, sm: 3 } }}>
@@ -88,10 +81,7 @@ const AuditEventDetail = () => {
             ) : null,
           ],
           ['Reason', event.reason ? reasonLabel(event.reason) : null],
-          [
-            'Identity verification',
-            details.identityVerification ? labelFor(IDENTITY_VERIFICATION_LABELS, details.identityVerification) : null,
-          ],
+          ['Identity verification', details.identityVerification ? labelFor(IDENTITY_VERIFICATION_LABELS, details.identityVerification) : null],
           ['Note', text(details.note)],
           ['Previous status', details.previousStatus ? labelFor(PORTAL_STATUS_LABELS, details.previousStatus) : null],
           ['Retired username', text(details.retiredUsername)],

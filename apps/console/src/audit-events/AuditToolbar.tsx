@@ -1,15 +1,5 @@
 import { useState } from 'react';
-import {
-  Alert,
-  Button,
-  CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  Link as MuiLink,
-  Typography,
-} from '@mui/material';
+import { Alert, Button, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, Link as MuiLink, Typography } from '@mui/material';
 import DownloadIcon from '@mui/icons-material/Download';
 import VerifiedIcon from '@mui/icons-material/VerifiedUser';
 import CheckpointIcon from '@mui/icons-material/Approval';
@@ -43,11 +33,7 @@ const ExportAuditButton = () => {
     },
   });
   return (
-    <Button
-      onClick={() => mutate()}
-      disabled={isPending}
-      startIcon={isPending ? <CircularProgress size={16} color="inherit" aria-hidden /> : <DownloadIcon />}
-    >
+    <Button onClick={() => mutate()} disabled={isPending} startIcon={isPending ? <CircularProgress size={16} color="inherit" aria-hidden /> : <DownloadIcon />}>
       Export
     </Button>
   );
@@ -64,9 +50,8 @@ const VerifyResult = ({ result }: { result: AuditVerifyResult }) =>
         The audit log chain is broken.
       </Typography>
       <Typography gutterBottom>
-        The first broken event is <strong>{result.firstBrokenId ?? 'unknown'}</strong> ({result.checked}{' '}
-        events checked). Events from that point may have been changed or removed. Tell your
-        practice admin and support.
+        The first broken event is <strong>{result.firstBrokenId ?? 'unknown'}</strong> ({result.checked} events checked). Events from that point may have been
+        changed or removed. Tell your practice admin and support.
       </Typography>
       {result.firstBrokenId ? (
         <MuiLink component={Link} to={`/audit-events/${encodeURIComponent(result.firstBrokenId)}/show`}>

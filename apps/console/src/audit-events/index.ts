@@ -5,7 +5,15 @@ import { requireAccess } from '../common/RequireAccess';
 
 // Admin-only screens: loaded on demand, never on the first load, and only for admins.
 export default {
-  list: requireAccess('audit-events', 'list', lazy(() => import('./AuditEventList'))),
-  show: requireAccess('audit-events', 'show', lazy(() => import('./AuditEventShow'))),
+  list: requireAccess(
+    'audit-events',
+    'list',
+    lazy(() => import('./AuditEventList')),
+  ),
+  show: requireAccess(
+    'audit-events',
+    'show',
+    lazy(() => import('./AuditEventShow')),
+  ),
   icon: HistoryIcon,
 };

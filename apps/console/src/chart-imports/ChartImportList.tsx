@@ -92,7 +92,9 @@ export const ChartImportList = () => (
         source="counts"
         label="Patients"
         disableSort
-        render={(r) => `${patientsOf(r.counts)} (${r.counts.patientsCreated} created, ${r.counts.patientsUpdated} updated, ${r.counts.patientsUnchanged} unchanged)`}
+        render={(r) =>
+          `${patientsOf(r.counts)} (${r.counts.patientsCreated} created, ${r.counts.patientsUpdated} updated, ${r.counts.patientsUnchanged} unchanged)`
+        }
       />
       <DataTable.Col source="counts.entries" label="Chart entries" disableSort render={(r) => String(r.counts.entries)} />
       <DataTable.Col source="counts.rejected" label="Rejected" disableSort render={(r) => String(r.counts.rejected)} />

@@ -34,11 +34,7 @@ export const ChartImportShow = () => {
       </Box>
       {running && (
         <Box sx={{ mb: 2 }} aria-live="polite">
-          <LinearProgress
-            variant={percent === null ? 'indeterminate' : 'determinate'}
-            value={percent ?? undefined}
-            aria-label="Import progress"
-          />
+          <LinearProgress variant={percent === null ? 'indeterminate' : 'determinate'} value={percent ?? undefined} aria-label="Import progress" />
           <Typography variant="body2" sx={{ mt: 0.5 }}>
             {progress.processed}
             {progress.total ? ` of ${progress.total}` : ''} resources processed

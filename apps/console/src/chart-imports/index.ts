@@ -5,7 +5,15 @@ import { requireAccess } from '../common/RequireAccess';
 
 // Admin-only screens: loaded on demand, and only for admins.
 export default {
-  list: requireAccess('imports', 'list', lazy(() => import('./ChartImportList'))),
-  show: requireAccess('imports', 'show', lazy(() => import('./ChartImportShow'))),
+  list: requireAccess(
+    'imports',
+    'list',
+    lazy(() => import('./ChartImportList')),
+  ),
+  show: requireAccess(
+    'imports',
+    'show',
+    lazy(() => import('./ChartImportShow')),
+  ),
   icon: UploadFileIcon,
 };

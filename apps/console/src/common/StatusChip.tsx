@@ -1,18 +1,7 @@
 import { Chip, type ChipProps } from '@mui/material';
-import type {
-  InvitationStatus,
-  OutboxStatus,
-  PortalAccountStatus,
-  PortalStatus,
-} from '@resetdesk/contracts';
+import type { InvitationStatus, OutboxStatus, PortalAccountStatus, PortalStatus } from '@resetdesk/contracts';
 
-import {
-  ACCOUNT_STATUS_LABELS,
-  INVITATION_STATUS_LABELS,
-  OUTBOX_STATUS_LABELS,
-  PORTAL_STATUS_LABELS,
-  labelFor,
-} from './labels';
+import { ACCOUNT_STATUS_LABELS, INVITATION_STATUS_LABELS, OUTBOX_STATUS_LABELS, PORTAL_STATUS_LABELS, labelFor } from './labels';
 
 type Color = NonNullable<ChipProps['color']>;
 
@@ -49,14 +38,7 @@ const make =
   ({ value, size = 'small' }: { value: T | null | undefined; size?: ChipProps['size'] }) => {
     if (!value) return <span>—</span>;
     const color = colors[value] ?? 'default';
-    return (
-      <Chip
-        size={size}
-        color={color}
-        variant={color === 'default' ? 'outlined' : 'filled'}
-        label={labelFor(labels, value)}
-      />
-    );
+    return <Chip size={size} color={color} variant={color === 'default' ? 'outlined' : 'filled'} label={labelFor(labels, value)} />;
   };
 
 export const PortalStatusChip = make<PortalStatus>(PORTAL_STATUS_LABELS, PORTAL_COLORS);

@@ -136,14 +136,10 @@ export function labelFor(table: Record<string, string>, value: unknown): string 
 }
 
 type Choice = { id: string; name: string };
-const choices = (ids: readonly string[], table: Record<string, string>): Choice[] =>
-  ids.map((id) => ({ id, name: table[id] ?? id }));
+const choices = (ids: readonly string[], table: Record<string, string>): Choice[] => ids.map((id) => ({ id, name: table[id] ?? id }));
 
 export const RESET_REASON_CHOICES = choices(RESET_REASONS, RESET_REASON_LABELS);
-export const IDENTITY_VERIFICATION_CHOICES = choices(
-  IDENTITY_VERIFICATION_METHODS,
-  IDENTITY_VERIFICATION_LABELS,
-);
+export const IDENTITY_VERIFICATION_CHOICES = choices(IDENTITY_VERIFICATION_METHODS, IDENTITY_VERIFICATION_LABELS);
 export const PORTAL_STATUS_CHOICES = choices(PORTAL_STATUSES, PORTAL_STATUS_LABELS);
 export const OUTBOX_STATUS_CHOICES = choices(OUTBOX_STATUSES, OUTBOX_STATUS_LABELS);
 export const ROLE_CHOICES = choices(STAFF_ROLES, ROLE_LABELS);

@@ -1,17 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import {
-  Alert,
-  Box,
-  Button,
-  Card,
-  CardContent,
-  Chip,
-  CircularProgress,
-  List as MuiList,
-  ListItemButton,
-  ListItemText,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, Button, Card, CardContent, Chip, CircularProgress, List as MuiList, ListItemButton, ListItemText, Typography } from '@mui/material';
 import RefreshIcon from '@mui/icons-material/Refresh';
 import { useQuery } from '@tanstack/react-query';
 import { Title, useDataProvider } from 'react-admin';
@@ -22,8 +10,7 @@ import type { ResetDeskDataProvider } from '../providers/dataProvider';
 import { errorMessage, errorStatus } from '../providers/http';
 import type { DevMailboxMessage } from '../providers/types';
 
-export const DEV_MAILBOX_OFF_MESSAGE =
-  'The dev mailbox is off because real email (SMTP_URL) is configured.';
+export const DEV_MAILBOX_OFF_MESSAGE = 'The dev mailbox is off because real email (SMTP_URL) is configured.';
 
 /** Links in the message open in a new tab (the frame may open popups, nothing else). */
 const withBaseTarget = (html: string) => `<base target="_blank">${html}`;
@@ -48,8 +35,7 @@ const MessageView = ({ message }: { message: DevMailboxMessage }) => (
       {message.subject || `(${labelFor(CHANNEL_LABELS, message.channel)} without subject)`}
     </Typography>
     <Typography variant="body2" color="text.secondary" gutterBottom>
-      {labelFor(CHANNEL_LABELS, message.channel)} to <strong>{message.to}</strong> ·{' '}
-      <DateTimeText value={message.createdAt} />
+      {labelFor(CHANNEL_LABELS, message.channel)} to <strong>{message.to}</strong> · <DateTimeText value={message.createdAt} />
     </Typography>
     {message.html ? (
       <Box
@@ -65,10 +51,7 @@ const MessageView = ({ message }: { message: DevMailboxMessage }) => (
         <Typography variant="subtitle2" component="h3" sx={{ mt: 2 }}>
           Plain text
         </Typography>
-        <Box
-          component="pre"
-          sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', bgcolor: 'grey.100', p: 2, borderRadius: 1, fontSize: '0.875rem' }}
-        >
+        <Box component="pre" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', bgcolor: 'grey.100', p: 2, borderRadius: 1, fontSize: '0.875rem' }}>
           {linkify(message.text)}
         </Box>
       </>
@@ -97,11 +80,7 @@ export const DevMailbox = () => {
       </Box>
     );
   } else if (error && errorStatus(error) === 404) {
-    body = (
-      <Alert severity="info">
-        {/production/i.test(errorMessage(error)) ? 'The dev mailbox is off in production.' : DEV_MAILBOX_OFF_MESSAGE}
-      </Alert>
-    );
+    body = <Alert severity="info">{/production/i.test(errorMessage(error)) ? 'The dev mailbox is off in production.' : DEV_MAILBOX_OFF_MESSAGE}</Alert>;
   } else if (error) {
     body = (
       <Alert severity="error" role="alert">
@@ -113,7 +92,11 @@ export const DevMailbox = () => {
   } else {
     body = (
       <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: 'minmax(260px, 1fr) 2fr' } }}>
-        <MuiList aria-label="Messages, newest first" dense sx={{ maxHeight: { md: 640 }, overflowY: 'auto', border: 1, borderColor: 'divider', borderRadius: 1, p: 0 }}>
+        <MuiList
+          aria-label="Messages, newest first"
+          dense
+          sx={{ maxHeight: { md: 640 }, overflowY: 'auto', border: 1, borderColor: 'divider', borderRadius: 1, p: 0 }}
+        >
           {messages.map((message) => (
             <ListItemButton
               key={message.id}

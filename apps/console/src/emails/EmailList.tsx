@@ -31,35 +31,18 @@ const Clipped = ({ text, width }: { text: string | null | undefined; width: numb
   );
 
 export const EmailList = () => (
-  <List
-    title="Emails"
-    filters={emailFilters}
-    sort={{ field: 'createdAt', order: 'DESC' }}
-    perPage={25}
-    exporter={false}
-    actions={false}
-    sx={listSx}
-  >
+  <List title="Emails" filters={emailFilters} sort={{ field: 'createdAt', order: 'DESC' }} perPage={25} exporter={false} actions={false} sx={listSx}>
     <DataTable<OutboxMessage> rowClick="show" bulkActionButtons={false}>
       <DataTable.Col source="createdAt" label="Created" render={(record) => <DateTimeText value={record.createdAt} />} />
       <DataTable.Col source="status" label="Status" render={(record) => <OutboxStatusChip value={record.status} />} />
       <DataTable.Col source="to" label="To" render={(record) => <Clipped text={record.to} width={160} />} />
-      <DataTable.Col
-        source="subject"
-        label="Subject"
-        render={(record) => <Clipped text={record.subject} width={180} />}
-      />
+      <DataTable.Col source="subject" label="Subject" render={(record) => <Clipped text={record.subject} width={180} />} />
       <DataTable.Col
         source="attempts"
         label="Attempts"
         render={(record) => (record.maxAttempts ? `${record.attempts} of ${record.maxAttempts}` : String(record.attempts))}
       />
-      <DataTable.Col
-        source="lastError"
-        label="Last error"
-        disableSort
-        render={(record) => <Clipped text={record.lastError} width={180} />}
-      />
+      <DataTable.Col source="lastError" label="Last error" disableSort render={(record) => <Clipped text={record.lastError} width={180} />} />
     </DataTable>
   </List>
 );

@@ -1,15 +1,7 @@
 import { Alert, Box, Button, CircularProgress, Link as MuiLink, Typography } from '@mui/material';
 import ReplayIcon from '@mui/icons-material/Replay';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import {
-  Link,
-  Show,
-  TopToolbar,
-  useDataProvider,
-  useNotify,
-  useRecordContext,
-  useRefresh,
-} from 'react-admin';
+import { Link, Show, TopToolbar, useDataProvider, useNotify, useRecordContext, useRefresh } from 'react-admin';
 
 import { DateTimeText } from '../common/dates';
 import { DetailList, SectionTitle } from '../common/DetailList';
@@ -95,10 +87,7 @@ const EmailPreviewPanel = ({ id }: { id: OutboxMessage['id'] }) => {
           <Typography variant="subtitle2" component="h3" sx={{ mt: 2 }}>
             Plain text
           </Typography>
-          <Box
-            component="pre"
-            sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', bgcolor: 'grey.100', p: 2, borderRadius: 1, fontSize: '0.875rem' }}
-          >
+          <Box component="pre" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', bgcolor: 'grey.100', p: 2, borderRadius: 1, fontSize: '0.875rem' }}>
             {data.text}
           </Box>
         </>
@@ -119,10 +108,7 @@ const EmailDetail = () => {
           ['Template', message.template],
           ['To', message.to],
           ['Subject', message.subject],
-          [
-            'Attempts',
-            message.maxAttempts ? `${message.attempts} of ${message.maxAttempts}` : String(message.attempts),
-          ],
+          ['Attempts', message.maxAttempts ? `${message.attempts} of ${message.maxAttempts}` : String(message.attempts)],
           ['Last error', message.lastError],
           ['Next attempt', message.nextAttemptAt ? <DateTimeText value={message.nextAttemptAt} /> : null],
           ['Sent', message.sentAt ? <DateTimeText value={message.sentAt} /> : null],

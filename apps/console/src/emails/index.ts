@@ -5,7 +5,15 @@ import { requireAccess } from '../common/RequireAccess';
 
 // Admin-only screens: loaded on demand, and only for admins.
 export default {
-  list: requireAccess('emails', 'list', lazy(() => import('./EmailList'))),
-  show: requireAccess('emails', 'show', lazy(() => import('./EmailShow'))),
+  list: requireAccess(
+    'emails',
+    'list',
+    lazy(() => import('./EmailList')),
+  ),
+  show: requireAccess(
+    'emails',
+    'show',
+    lazy(() => import('./EmailShow')),
+  ),
   icon: EmailIcon,
 };

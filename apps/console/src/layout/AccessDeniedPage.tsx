@@ -10,8 +10,7 @@ export const AccessDeniedPage = () => (
         Access denied: this page is for practice admins only
       </Typography>
       <Typography>
-        The audit log, emails and staff screens can only be opened by a practice admin. If you
-        need something from them, ask your practice admin.
+        The audit log, emails and staff screens can only be opened by a practice admin. If you need something from them, ask your practice admin.
       </Typography>
     </Alert>
     <Button component={Link} to="/patients" variant="contained">

@@ -10,17 +10,17 @@ export const RdAppBar = () => {
   return (
     // The menu button shows the user's name, so its accessible name must contain it too
     // (react-admin's default aria-label "Profile" hides the visible name from speech users).
-    <AppBar userMenu={<UserMenu label={user ? `${user.name}, account menu` : 'Account menu'}>
+    <AppBar
+      userMenu={
+        <UserMenu label={user ? `${user.name}, account menu` : 'Account menu'}>
           <MenuItemLink to="/two-step" primaryText="Two-step sign-in" />
           <Logout />
-        </UserMenu>}>
+        </UserMenu>
+      }
+    >
       <TitlePortal />
       {user && (
-        <Box
-          sx={{ textAlign: 'right', mr: 1, lineHeight: 1.2, display: { xs: 'none', sm: 'block' } }}
-          aria-label="Signed in"
-          role="group"
-        >
+        <Box sx={{ textAlign: 'right', mr: 1, lineHeight: 1.2, display: { xs: 'none', sm: 'block' } }} aria-label="Signed in" role="group">
           <Typography component="p" variant="subtitle2" sx={{ fontWeight: 600 }}>
             {user.practiceName}
           </Typography>

@@ -77,61 +77,61 @@ export const LoginPage = () => {
           {pending ? (
             <SecondStep pending={pending} onSignedIn={signedIn} onCancel={cancelSecondStep} />
           ) : (
-          <>
-          <Typography variant="body1" color="text.secondary" sx={{ mb: 3 }}>
-            Sign in with your practice staff account.
-          </Typography>
-          <form onSubmit={handleSubmit} noValidate aria-describedby={error ? 'login-error' : undefined}>
-            {error && (
-              <Alert severity="error" id="login-error" role="alert" sx={{ mb: 2 }}>
-                {error}
-              </Alert>
-            )}
-            {expired && !error && (
-              <Alert severity="warning" role="status" sx={{ mb: 2 }}>
-                {SESSION_EXPIRED_MESSAGE}
-              </Alert>
-            )}
-            <TextField
-              id="login-email"
-              label="Email"
-              type="email"
-              name="email"
-              autoComplete="username"
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-              required
-              fullWidth
-              autoFocus
-              margin="normal"
-              disabled={submitting}
-            />
-            <TextField
-              id="login-password"
-              label="Password"
-              type="password"
-              name="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              required
-              fullWidth
-              margin="normal"
-              disabled={submitting}
-            />
-            <Button
-              type="submit"
-              variant="contained"
-              size="large"
-              fullWidth
-              disabled={submitting || !email || !password}
-              sx={{ mt: 3 }}
-              startIcon={submitting ? <CircularProgress size={18} color="inherit" aria-hidden /> : undefined}
-            >
-              Sign in
-            </Button>
-          </form>
-          </>
+            <>
+              <Typography variant="body1" color="text.secondary" sx={{ mb: 3 }}>
+                Sign in with your practice staff account.
+              </Typography>
+              <form onSubmit={handleSubmit} noValidate aria-describedby={error ? 'login-error' : undefined}>
+                {error && (
+                  <Alert severity="error" id="login-error" role="alert" sx={{ mb: 2 }}>
+                    {error}
+                  </Alert>
+                )}
+                {expired && !error && (
+                  <Alert severity="warning" role="status" sx={{ mb: 2 }}>
+                    {SESSION_EXPIRED_MESSAGE}
+                  </Alert>
+                )}
+                <TextField
+                  id="login-email"
+                  label="Email"
+                  type="email"
+                  name="email"
+                  autoComplete="username"
+                  value={email}
+                  onChange={(event) => setEmail(event.target.value)}
+                  required
+                  fullWidth
+                  autoFocus
+                  margin="normal"
+                  disabled={submitting}
+                />
+                <TextField
+                  id="login-password"
+                  label="Password"
+                  type="password"
+                  name="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={(event) => setPassword(event.target.value)}
+                  required
+                  fullWidth
+                  margin="normal"
+                  disabled={submitting}
+                />
+                <Button
+                  type="submit"
+                  variant="contained"
+                  size="large"
+                  fullWidth
+                  disabled={submitting || !email || !password}
+                  sx={{ mt: 3 }}
+                  startIcon={submitting ? <CircularProgress size={18} color="inherit" aria-hidden /> : undefined}
+                >
+                  Sign in
+                </Button>
+              </form>
+            </>
           )}
         </CardContent>
       </Card>

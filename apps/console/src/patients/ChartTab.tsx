@@ -1,15 +1,4 @@
-import {
-  Alert,
-  Box,
-  CircularProgress,
-  Table,
-  TableBody,
-  TableCell,
-  TableContainer,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, CircularProgress, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { useDataProvider, useRecordContext } from 'react-admin';
 
@@ -39,11 +28,21 @@ const ChartSection = ({ title, entries, empty }: { title: string; entries: Chart
           <caption style={{ position: 'absolute', left: -10000 }}>{title}</caption>
           <TableHead>
             <TableRow>
-              <TableCell component="th" scope="col">Description</TableCell>
-              <TableCell component="th" scope="col">Code</TableCell>
-              <TableCell component="th" scope="col">Status</TableCell>
-              <TableCell component="th" scope="col">Recorded</TableCell>
-              <TableCell component="th" scope="col">Notes</TableCell>
+              <TableCell component="th" scope="col">
+                Description
+              </TableCell>
+              <TableCell component="th" scope="col">
+                Code
+              </TableCell>
+              <TableCell component="th" scope="col">
+                Status
+              </TableCell>
+              <TableCell component="th" scope="col">
+                Recorded
+              </TableCell>
+              <TableCell component="th" scope="col">
+                Notes
+              </TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
@@ -92,9 +91,7 @@ export const ChartTab = () => {
           The chart could not be loaded: {errorMessage(error)}
         </Alert>
       ) : (
-        SECTIONS.map(({ key, title, empty }) => (
-          <ChartSection key={key} title={title} entries={data?.[key] ?? []} empty={empty} />
-        ))
+        SECTIONS.map(({ key, title, empty }) => <ChartSection key={key} title={title} entries={data?.[key] ?? []} empty={empty} />)
       )}
     </Box>
   );

@@ -35,8 +35,7 @@ const STATUS_TITLES: Record<string, string> = {
   cancelled: 'Registration email cancelled',
 };
 
-export const emailStatusTitle = (status: OutboxStatus | null | undefined): string =>
-  (status && STATUS_TITLES[status]) || 'Sending the registration email';
+export const emailStatusTitle = (status: OutboxStatus | null | undefined): string => (status && STATUS_TITLES[status]) || 'Sending the registration email';
 
 /**
  * Delivery status of the registration email for a just-issued invitation: refetches the patient
@@ -52,9 +51,7 @@ export function useInvitationEmailStatus(patientId: string, invitationId: string
       refetchInterval: (query) => {
         const invitation = query.state.data?.invitation;
         const status = invitation && invitation.id === invitationId ? invitation.emailStatus : undefined;
-        return PENDING_STATUSES.includes(status) && query.state.dataUpdateCount < MAX_POLLS
-          ? POLL_MS
-          : false;
+        return PENDING_STATUSES.includes(status) && query.state.dataUpdateCount < MAX_POLLS ? POLL_MS : false;
       },
     },
   );
@@ -114,12 +111,8 @@ const PinHandout = ({ invitation }: { invitation: IssuedInvitation }) => {
           {`${invitation.pin.slice(0, 3)} ${invitation.pin.slice(3)}`}
         </strong>
       </Typography>
-      <Typography component="p">
-        The link in the email works until {formatDateTime(invitation.expiresAt, timeZone)}.
-      </Typography>
-      <Typography component="p">
-        Keep this PIN private.{practice?.phone ? ` Questions? Call ${practiceName} at ${practice.phone}.` : ''}
-      </Typography>
+      <Typography component="p">The link in the email works until {formatDateTime(invitation.expiresAt, timeZone)}.</Typography>
+      <Typography component="p">Keep this PIN private.{practice?.phone ? ` Questions? Call ${practiceName} at ${practice.phone}.` : ''}</Typography>
     </Box>
   );
 };

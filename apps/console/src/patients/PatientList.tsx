@@ -1,14 +1,6 @@
 import type { MouseEvent } from 'react';
 import { Link as MuiLink, Typography } from '@mui/material';
-import {
-  DataTable,
-  DateInput,
-  Link,
-  List,
-  SelectInput,
-  TextInput,
-  useCreatePath,
-} from 'react-admin';
+import { DataTable, DateInput, Link, List, SelectInput, TextInput, useCreatePath } from 'react-admin';
 
 import { DateOnlyText, DateTimeText } from '../common/dates';
 import { PORTAL_STATUS_CHOICES, formatPhone } from '../common/labels';
@@ -29,16 +21,7 @@ const patientListSx = {
 } as const;
 
 const patientFilters = [
-  <TextInput
-    key="q"
-    source="q"
-    label="Search"
-    placeholder="Name, MRN, phone or email"
-    helperText={false}
-    alwaysOn
-    resettable
-    sx={{ minWidth: { sm: 280 } }}
-  />,
+  <TextInput key="q" source="q" label="Search" placeholder="Name, MRN, phone or email" helperText={false} alwaysOn resettable sx={{ minWidth: { sm: 280 } }} />,
   <DateInput key="dateOfBirth" source="dateOfBirth" label="Date of birth" helperText={false} alwaysOn />,
   <SelectInput
     key="portalStatus"
@@ -89,15 +72,7 @@ export const PatientList = () => (
     <Typography component="h1" sx={visuallyHidden}>
       Patients
     </Typography>
-    <List
-      title="Patients"
-      filters={patientFilters}
-      sort={{ field: 'lastName', order: 'ASC' }}
-      perPage={25}
-      exporter={false}
-      actions={false}
-      sx={patientListSx}
-    >
+    <List title="Patients" filters={patientFilters} sort={{ field: 'lastName', order: 'ASC' }} perPage={25} exporter={false} actions={false} sx={patientListSx}>
       {/* The columns a desk task needs come first; the rest give way on narrower screens. */}
       <DataTable<Patient> rowClick="show" bulkActionButtons={false}>
         <DataTable.Col source="lastName" label="Name" render={(record) => <PatientNameLink record={record as Patient} />} />
@@ -112,25 +87,11 @@ export const PatientList = () => (
             </>
           )}
         />
-        <DataTable.Col
-          source="dateOfBirth"
-          label="Date of birth"
-          render={(record) => <DateOnlyText value={record.dateOfBirth} />}
-        />
+        <DataTable.Col source="dateOfBirth" label="Date of birth" render={(record) => <DateOnlyText value={record.dateOfBirth} />} />
         <DataTable.Col source="phone" label="Phone" render={(record) => formatPhone(record.phone)} />
         <DataTable.Col source="email" label="Email" render={(record) => record.email ?? '—'} />
-        <DataTable.Col
-          source="portalUsername"
-          label="Portal username"
-          disableSort
-          render={(record) => record.portalUsername ?? '—'}
-        />
-        <DataTable.Col
-          source="lastLoginAt"
-          label="Last sign-in"
-          disableSort
-          render={(record) => <DateTimeText value={record.lastLoginAt} />}
-        />
+        <DataTable.Col source="portalUsername" label="Portal username" disableSort render={(record) => record.portalUsername ?? '—'} />
+        <DataTable.Col source="lastLoginAt" label="Last sign-in" disableSort render={(record) => <DateTimeText value={record.lastLoginAt} />} />
       </DataTable>
     </List>
   </>

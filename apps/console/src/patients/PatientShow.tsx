@@ -53,11 +53,7 @@ const PatientHeader = () => {
 const Demographics = () => {
   const patient = useRecordContext<PatientRecord>();
   if (!patient) return null;
-  const address = [
-    patient.addressLine1,
-    patient.addressLine2,
-    [patient.city, patient.state, patient.postalCode].filter(Boolean).join(' '),
-  ]
+  const address = [patient.addressLine1, patient.addressLine2, [patient.city, patient.state, patient.postalCode].filter(Boolean).join(' ')]
     .filter(Boolean)
     .join(', ');
   return (

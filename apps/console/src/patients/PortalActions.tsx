@@ -12,8 +12,7 @@ import type { PatientRecord } from '../providers/types';
 import { ResendInvitationDialog } from './ResendInvitationDialog';
 import { ResetPortalDialog } from './ResetPortalDialog';
 
-export const NO_EMAIL_MESSAGE =
-  'The chart has no email address. Add one in the chart before resetting.';
+export const NO_EMAIL_MESSAGE = 'The chart has no email address. Add one in the chart before resetting.';
 
 export const INACTIVE_CHART_MESSAGE = 'This chart is inactive in the EHR; portal access cannot be reset.';
 
@@ -26,16 +25,13 @@ export function portalActionBlockers(patient: PatientRecord) {
     resend: inactive
       ? INACTIVE_CHART_MESSAGE
       : noEmail
-      ? NO_EMAIL_MESSAGE
-      : patient.portalStatus === 'active'
-        ? 'The patient already has an active portal account, so there is no registration email to resend. Use Reset portal account if they cannot sign in.'
-        : patient.portalStatus === 'locked'
-          ? 'The account is locked, so there is no registration email to resend. Use Unlock account, or Reset portal account if the patient cannot sign in.'
-          : null,
-    unlock:
-      patient.portalStatus === 'locked'
-        ? null
-        : 'Unlock is only for a locked portal account. This account is not locked.',
+        ? NO_EMAIL_MESSAGE
+        : patient.portalStatus === 'active'
+          ? 'The patient already has an active portal account, so there is no registration email to resend. Use Reset portal account if they cannot sign in.'
+          : patient.portalStatus === 'locked'
+            ? 'The account is locked, so there is no registration email to resend. Use Unlock account, or Reset portal account if the patient cannot sign in.'
+            : null,
+    unlock: patient.portalStatus === 'locked' ? null : 'Unlock is only for a locked portal account. This account is not locked.',
   };
 }
 

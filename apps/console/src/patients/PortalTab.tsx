@@ -6,13 +6,7 @@ import type { AuditEventView } from '@resetdesk/contracts';
 
 import { DateTimeText } from '../common/dates';
 import { DetailList, SectionTitle } from '../common/DetailList';
-import {
-  AUDIT_ACTION_LABELS,
-  IDENTITY_VERIFICATION_LABELS,
-  LOCK_REASON_LABELS,
-  labelFor,
-  reasonLabel,
-} from '../common/labels';
+import { AUDIT_ACTION_LABELS, IDENTITY_VERIFICATION_LABELS, LOCK_REASON_LABELS, labelFor, reasonLabel } from '../common/labels';
 import { EndPortalSessionsButton } from './EndPortalSessionsButton';
 import { AccountStatusChip, InvitationStatusChip, OutboxStatusChip } from '../common/StatusChip';
 import { useStaffUser } from '../common/useStaffUser';
@@ -68,8 +62,7 @@ export function buildTimeline(history: PortalHistory, isAdmin: boolean): Timelin
       title: `Registration invitation sent to ${invitation.sentTo}`,
       detail: (
         <>
-          Now: <InvitationStatusChip value={invitation.status} /> Email:{' '}
-          <OutboxStatusChip value={invitation.emailStatus} />
+          Now: <InvitationStatusChip value={invitation.status} /> Email: <OutboxStatusChip value={invitation.emailStatus} />
         </>
       ),
     })),
@@ -107,16 +100,17 @@ const PortalHistoryTimeline = ({ patientId }: { patientId: PatientRecord['id'] }
   }
   const items = buildTimeline(data, isAdmin);
   if (items.length === 0) {
-    return <Typography variant="body2" color="text.secondary">Nothing has happened on the portal yet.</Typography>;
+    return (
+      <Typography variant="body2" color="text.secondary">
+        Nothing has happened on the portal yet.
+      </Typography>
+    );
   }
   return (
     <Box component="ol" sx={{ listStyle: 'none', p: 0, m: 0, borderLeft: 2, borderColor: 'divider' }}>
       {items.map((item) => (
         <Box component="li" key={item.key} sx={{ pl: 2, pb: 2, position: 'relative' }}>
-          <Box
-            aria-hidden
-            sx={{ position: 'absolute', left: -7, top: 6, width: 12, height: 12, borderRadius: '50%', bgcolor: 'primary.main' }}
-          />
+          <Box aria-hidden sx={{ position: 'absolute', left: -7, top: 6, width: 12, height: 12, borderRadius: '50%', bgcolor: 'primary.main' }} />
           <Typography variant="caption" color="text.secondary" component="p">
             <DateTimeText value={item.at} />
           </Typography>

@@ -1,13 +1,5 @@
 import { useEffect, useState } from 'react';
-import {
-  Button,
-  CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-} from '@mui/material';
+import { Button, CircularProgress, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
 import { useDataProvider, useNotify, useRefresh } from 'react-admin';
 import type { IssuedInvitation } from '@resetdesk/contracts';
@@ -20,15 +12,7 @@ import { IssuedInvitationPanel, emailStatusTitle, useInvitationEmailStatus } fro
 import { useDeskActionSubmission } from './useDeskActionSubmission';
 import { INVITATION_TTL_HOURS } from './ResetPortalDialog';
 
-export const ResendInvitationDialog = ({
-  open,
-  onClose,
-  patient,
-}: {
-  open: boolean;
-  onClose: () => void;
-  patient: PatientRecord;
-}) => {
+export const ResendInvitationDialog = ({ open, onClose, patient }: { open: boolean; onClose: () => void; patient: PatientRecord }) => {
   const dataProvider = useDataProvider<ResetDeskDataProvider>();
   const notify = useNotify();
   const refresh = useRefresh();
@@ -61,28 +45,16 @@ export const ResendInvitationDialog = ({
 
   return (
     <Dialog open={open} onClose={close} aria-labelledby={titleId} fullWidth maxWidth="sm" scroll="paper">
-      <DialogTitle id={titleId}>
-        {issued ? emailStatusTitle(emailStatus) : 'Resend registration email'}
-      </DialogTitle>
+      <DialogTitle id={titleId}>{issued ? emailStatusTitle(emailStatus) : 'Resend registration email'}</DialogTitle>
       <DialogContent dividers>
         {issued ? (
-          <IssuedInvitationPanel
-            patientId={String(patient.id)}
-            invitation={issued}
-            pinGiven={pinGiven}
-            onPinGivenChange={setPinGiven}
-          />
+          <IssuedInvitationPanel patientId={String(patient.id)} invitation={issued} pinGiven={pinGiven} onPinGivenChange={setPinGiven} />
         ) : (
           <>
             <DialogContentText gutterBottom>
-              A new registration email goes to <strong>{maskEmail(patient.email)}</strong> with a
-              new PIN. The link is valid for {INVITATION_TTL_HOURS} hours.
+              A new registration email goes to <strong>{maskEmail(patient.email)}</strong> with a new PIN. The link is valid for {INVITATION_TTL_HOURS} hours.
             </DialogContentText>
-            <DialogContentText>
-              {hasInvitation
-                ? 'The registration link and PIN sent earlier stop working.'
-                : 'The chart is not changed.'}
-            </DialogContentText>
+            <DialogContentText>{hasInvitation ? 'The registration link and PIN sent earlier stop working.' : 'The chart is not changed.'}</DialogContentText>
           </>
         )}
       </DialogContent>

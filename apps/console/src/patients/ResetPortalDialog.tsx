@@ -1,25 +1,7 @@
 import { useEffect, useState } from 'react';
-import {
-  Alert,
-  Box,
-  Button,
-  CircularProgress,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, Button, CircularProgress, Dialog, DialogActions, DialogContent, DialogTitle, Typography } from '@mui/material';
 import { useMutation } from '@tanstack/react-query';
-import {
-  Form,
-  HttpError,
-  SelectInput,
-  TextInput,
-  useDataProvider,
-  useNotify,
-  useRefresh,
-} from 'react-admin';
+import { Form, HttpError, SelectInput, TextInput, useDataProvider, useNotify, useRefresh } from 'react-admin';
 import { useWatch, type FieldValues } from 'react-hook-form';
 import type { PortalResetResult } from '@resetdesk/contracts';
 
@@ -36,8 +18,7 @@ export const INVITATION_TTL_HOURS = 72;
 
 const EMPTY_RECORD = { reason: '', identityVerification: '', note: '' };
 
-const needsNote = (values: FieldValues) =>
-  values.reason === 'other' || values.identityVerification === 'other';
+const needsNote = (values: FieldValues) => values.reason === 'other' || values.identityVerification === 'other';
 
 const validateReset = (values: FieldValues) => {
   const errors: Record<string, string> = {};
@@ -100,15 +81,7 @@ const ChangeDate = ({ value }: { value: string }) => {
   return <time dateTime={value}>{new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone }).format(new Date(value))}</time>;
 };
 
-export const ResetPortalDialog = ({
-  open,
-  onClose,
-  patient,
-}: {
-  open: boolean;
-  onClose: () => void;
-  patient: PatientRecord;
-}) => {
+export const ResetPortalDialog = ({ open, onClose, patient }: { open: boolean; onClose: () => void; patient: PatientRecord }) => {
   const dataProvider = useDataProvider<ResetDeskDataProvider>();
   const notify = useNotify();
   const refresh = useRefresh();
@@ -120,8 +93,7 @@ export const ResetPortalDialog = ({
   }, [open]);
 
   const { mutateAsync, isPending } = useMutation({
-    mutationFn: (input: ResetPortalAccountInput) =>
-      dataProvider.resetPortalAccount(patient.id, input, { idempotencyKey: submission.idempotencyKey() }),
+    mutationFn: (input: ResetPortalAccountInput) => dataProvider.resetPortalAccount(patient.id, input, { idempotencyKey: submission.idempotencyKey() }),
   });
 
   const handleSubmit = async (values: FieldValues) => {
@@ -160,16 +132,9 @@ export const ResetPortalDialog = ({
             <Alert severity="success" sx={{ mb: 1 }}>
               The portal account was reset.
               {result.retiredUsername ? ` The username ${result.retiredUsername} is retired.` : ''}{' '}
-              {result.chartChecksumBefore === result.chartChecksumAfter
-                ? 'The chart was checked and is unchanged.'
-                : ''}
+              {result.chartChecksumBefore === result.chartChecksumAfter ? 'The chart was checked and is unchanged.' : ''}
             </Alert>
-            <IssuedInvitationPanel
-              patientId={String(patient.id)}
-              invitation={result.invitation}
-              pinGiven={pinGiven}
-              onPinGivenChange={setPinGiven}
-            />
+            <IssuedInvitationPanel patientId={String(patient.id)} invitation={result.invitation} pinGiven={pinGiven} onPinGivenChange={setPinGiven} />
           </DialogContent>
           <DialogActions>
             <Button onClick={onClose} variant="contained" disabled={!pinGiven}>
@@ -183,15 +148,7 @@ export const ResetPortalDialog = ({
             Reset portal account for {patient.firstName} {patient.lastName}
           </DialogTitle>
           <DialogContent dividers>
-            <SelectInput
-              source="reason"
-              label="Reason"
-              choices={RESET_REASON_CHOICES}
-              fullWidth
-              isRequired
-              emptyText="Choose a reason"
-              helperText={false}
-            />
+            <SelectInput source="reason" label="Reason" choices={RESET_REASON_CHOICES} fullWidth isRequired emptyText="Choose a reason" helperText={false} />
             <SelectInput
               source="identityVerification"
               label="Identity verified by"

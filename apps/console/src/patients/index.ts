@@ -13,6 +13,5 @@ export default {
   list: PatientList,
   show: PatientShow,
   icon: PeopleIcon,
-  recordRepresentation: (record: { firstName?: string; lastName?: string }) =>
-    `${record.firstName ?? ''} ${record.lastName ?? ''}`.trim(),
+  recordRepresentation: (record: { firstName?: string; lastName?: string }) => `${record.firstName ?? ''} ${record.lastName ?? ''}`.trim(),
 };

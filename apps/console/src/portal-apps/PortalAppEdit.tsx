@@ -16,7 +16,11 @@ const ClientId = () => {
 const EditToolbar = () => (
   <Toolbar sx={{ justifyContent: 'space-between' }}>
     <SaveButton />
-    <DeleteButton mutationMode="pessimistic" confirmTitle="Remove this portal app?" confirmContent="Its tokens stop working at once and patients can no longer sign in through it." />
+    <DeleteButton
+      mutationMode="pessimistic"
+      confirmTitle="Remove this portal app?"
+      confirmContent="Its tokens stop working at once and patients can no longer sign in through it."
+    />
   </Toolbar>
 );
 

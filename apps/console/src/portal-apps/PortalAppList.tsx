@@ -44,7 +44,12 @@ export const PortalAppList = () => (
     <DataTable<PortalAppRecord> rowClick="edit" bulkActionButtons={false}>
       <DataTable.Col source="name" label="Name" />
       <DataTable.Col source="clientId" label="Client ID" />
-      <DataTable.Col source="confidential" label="Kind" disableSort render={(record) => (record.confidential ? 'Confidential (has a secret)' : 'Public (PKCE only)')} />
+      <DataTable.Col
+        source="confidential"
+        label="Kind"
+        disableSort
+        render={(record) => (record.confidential ? 'Confidential (has a secret)' : 'Public (PKCE only)')}
+      />
       <DataTable.Col source="redirectUris" label="Redirect URIs" disableSort render={(record) => record.redirectUris.join(', ')} />
       <DataTable.Col source="backchannelLogoutUri" label="Back-channel logout" disableSort render={(record) => record.backchannelLogoutUri ?? '—'} />
       <DataTable.Col source="createdAt" label="Added" render={(record) => <DateTimeText value={record.createdAt} />} />

@@ -3,8 +3,7 @@ import type { RaRecord } from 'react-admin';
 /** URIs are edited one per line. */
 export const formatUris = (value: unknown): string => (Array.isArray(value) ? value.join('\n') : typeof value === 'string' ? value : '');
 export const parseUris = (value: string): string[] => value.split('\n');
-const clean = (value: unknown): string[] =>
-  (Array.isArray(value) ? value : String(value ?? '').split('\n')).map((line) => String(line).trim()).filter(Boolean);
+const clean = (value: unknown): string[] => (Array.isArray(value) ? value : String(value ?? '').split('\n')).map((line) => String(line).trim()).filter(Boolean);
 
 /** Exactly the fields the API accepts (unknown body fields answer 400). */
 export const toPortalAppBody = (data: RaRecord, creating: boolean) => ({

@@ -1,16 +1,5 @@
 import { useEffect, useState } from 'react';
-import {
-  Alert,
-  Box,
-  Button,
-  Card,
-  CardContent,
-  CircularProgress,
-  FormControlLabel,
-  Switch,
-  TextField,
-  Typography,
-} from '@mui/material';
+import { Alert, Box, Button, Card, CardContent, CircularProgress, FormControlLabel, Switch, TextField, Typography } from '@mui/material';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Title, useDataProvider, useNotify } from 'react-admin';
 
@@ -48,10 +37,14 @@ const PracticeSettingsPage = () => {
   });
 
   if (settings.isPending) return <CircularProgress aria-label="Loading practice settings" sx={{ m: 4 }} />;
-  if (settings.isError) return <Alert severity="error" sx={{ m: 2 }}>{errorMessage(settings.error)}</Alert>;
+  if (settings.isError)
+    return (
+      <Alert severity="error" sx={{ m: 2 }}>
+        {errorMessage(settings.error)}
+      </Alert>
+    );
   const practice = settings.data;
-  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions || staffMfa !== practice.staffMfa ||
-    phone.trim() !== (practice.phone ?? '');
+  const changed = allowSecurityQuestions !== practice.allowSecurityQuestions || staffMfa !== practice.staffMfa || phone.trim() !== (practice.phone ?? '');
 
   return (
     <Box sx={{ mt: 2, maxWidth: 720 }}>
@@ -95,9 +88,8 @@ const PracticeSettingsPage = () => {
               label="Allow security questions"
             />
             <Typography variant="body2" color="text.secondary" id="security-questions-help" sx={{ mb: 2 }}>
-              When on, patients choose a security question when they register, and can answer it to
-              recover their account. When off, registration does not ask for one and recovery uses a
-              code sent to the chart's phone. NIST SP 800-63B advises against security questions.
+              When on, patients choose a security question when they register, and can answer it to recover their account. When off, registration does not ask
+              for one and recovery uses a code sent to the chart's phone. NIST SP 800-63B advises against security questions.
             </Typography>
             <TextField
               select
@@ -112,9 +104,8 @@ const PracticeSettingsPage = () => {
               <option value="optional">Optional</option>
             </TextField>
             <Typography variant="body2" color="text.secondary" id="staff-mfa-help" sx={{ mb: 2 }}>
-              Staff can open every chart of the practice, so a password alone is not enough. When required, everyone
-              signs in with an authenticator app code or a passkey after their password, and sets one up at their next
-              sign-in. When optional, only those who set one up are asked for it.
+              Staff can open every chart of the practice, so a password alone is not enough. When required, everyone signs in with an authenticator app code or
+              a passkey after their password, and sets one up at their next sign-in. When optional, only those who set one up are asked for it.
             </Typography>
             <Button type="submit" variant="contained" disabled={!changed || save.isPending}>
               Save

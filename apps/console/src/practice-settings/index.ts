@@ -5,6 +5,10 @@ import { requireAccess } from '../common/RequireAccess';
 
 // Admin-only, loaded on demand: one page, no records to list.
 export default {
-  list: requireAccess('practice-settings', 'list', lazy(() => import('./PracticeSettingsPage'))),
+  list: requireAccess(
+    'practice-settings',
+    'list',
+    lazy(() => import('./PracticeSettingsPage')),
+  ),
   icon: SettingsIcon,
 };

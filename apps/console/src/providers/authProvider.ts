@@ -1,14 +1,6 @@
 import type { AuthProvider } from 'react-admin';
 
-import {
-  API_URL,
-  SESSION_EXPIRED_MESSAGE,
-  errorFromResponse,
-  readCookie,
-  toApiError,
-  withCsrf,
-  CSRF_COOKIE,
-} from './http';
+import { API_URL, SESSION_EXPIRED_MESSAGE, errorFromResponse, readCookie, toApiError, withCsrf, CSRF_COOKIE } from './http';
 import type { StaffUser } from './types';
 
 /** Screens only a practice admin may open. The API enforces the same rule (403). */

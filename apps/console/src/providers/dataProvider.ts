@@ -18,11 +18,7 @@ import type {
 
 /** The standard react-admin methods plus ResetDesk's custom actions. */
 export interface ResetDeskDataProvider extends DataProvider {
-  resetPortalAccount(
-    patientId: Identifier,
-    input: ResetPortalAccountInput,
-    options?: { idempotencyKey?: string },
-  ): Promise<PortalResetResult>;
+  resetPortalAccount(patientId: Identifier, input: ResetPortalAccountInput, options?: { idempotencyKey?: string }): Promise<PortalResetResult>;
   resendInvitation(patientId: Identifier, options?: { idempotencyKey?: string }): Promise<IssuedInvitation>;
   unlockPortalAccount(patientId: Identifier): Promise<PatientRecord>;
   endPortalSessions(patientId: Identifier): Promise<PatientRecord>;
@@ -36,15 +32,10 @@ export interface ResetDeskDataProvider extends DataProvider {
   getEmailPreview(id: Identifier): Promise<EmailPreview>;
   getDevMailbox(): Promise<DevMailboxMessage[]>;
   getPracticeSettings(): Promise<PracticeSettingsView>;
-  updatePracticeSettings(changes: {
-    allowSecurityQuestions?: boolean;
-    staffMfa?: StaffMfaSetting;
-    phone?: string;
-  }): Promise<PracticeSettingsView>;
+  updatePracticeSettings(changes: { allowSecurityQuestions?: boolean; staffMfa?: StaffMfaSetting; phone?: string }): Promise<PracticeSettingsView>;
 }
 
-const path = (...parts: Identifier[]) =>
-  `${API_URL}/${parts.map((part) => encodeURIComponent(String(part))).join('/')}`;
+const path = (...parts: Identifier[]) => `${API_URL}/${parts.map((part) => encodeURIComponent(String(part))).join('/')}`;
 
 async function getJson<T>(url: string): Promise<T> {
   const { json } = await httpClient(url);
@@ -91,11 +82,9 @@ export const dataProvider: ResetDeskDataProvider = {
       'Idempotency-Key': options?.idempotencyKey ?? newUuid(),
     }),
 
-  unlockPortalAccount: (patientId) =>
-    postJson<PatientRecord>(`${path('patients', patientId)}/portal-unlock`),
+  unlockPortalAccount: (patientId) => postJson<PatientRecord>(`${path('patients', patientId)}/portal-unlock`),
 
-  endPortalSessions: (patientId) =>
-    postJson<PatientRecord>(`${path('patients', patientId)}/portal-sessions/end`),
+  endPortalSessions: (patientId) => postJson<PatientRecord>(`${path('patients', patientId)}/portal-sessions/end`),
 
   retryEmail: (id) => postJson<unknown>(`${path('emails', id)}/retry`),
 
@@ -122,8 +111,7 @@ export const dataProvider: ResetDeskDataProvider = {
     };
   },
 
-  getPortalHistory: (patientId) =>
-    getJson<PortalHistory>(`${path('patients', patientId)}/portal-history`),
+  getPortalHistory: (patientId) => getJson<PortalHistory>(`${path('patients', patientId)}/portal-history`),
 
   getChart: (patientId) => getJson<PatientChart>(`${path('patients', patientId)}/chart`),
 
@@ -136,9 +124,7 @@ export const dataProvider: ResetDeskDataProvider = {
   updatePracticeSettings: (changes) => postJson<PracticeSettingsView>(`${API_URL}/practice`, changes, undefined, 'PUT'),
 
   getDevMailbox: async () => {
-    const json = await getJson<DevMailboxMessage[] | { data: DevMailboxMessage[] }>(
-      `${API_URL}/dev-mailbox`,
-    );
+    const json = await getJson<DevMailboxMessage[] | { data: DevMailboxMessage[] }>(`${API_URL}/dev-mailbox`);
     const items = Array.isArray(json) ? json : (json?.data ?? []);
     return [...items].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   },

@@ -8,8 +8,7 @@ export const CSRF_COOKIE = 'rd_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
 export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
-export const NETWORK_ERROR_MESSAGE =
-  'ResetDesk could not reach the server. Check the network connection and try again.';
+export const NETWORK_ERROR_MESSAGE = 'ResetDesk could not reach the server. Check the network connection and try again.';
 
 /** Reads a cookie that JavaScript may see (rd_csrf is readable on purpose; rd_session is not). */
 export function readCookie(name: string): string | null {
@@ -69,9 +68,7 @@ export function toApiError(error: unknown): unknown {
       message = `${message} (reference ${body.requestId})`;
     }
     const fieldErrors =
-      body.errors && typeof body.errors === 'object' && Object.keys(body.errors).length > 0
-        ? { ...body.errors, root: { serverError: message } }
-        : undefined;
+      body.errors && typeof body.errors === 'object' && Object.keys(body.errors).length > 0 ? { ...body.errors, root: { serverError: message } } : undefined;
     return new HttpError(message, error.status, fieldErrors ? { errors: fieldErrors } : {});
   }
   if (error instanceof DOMException && error.name === 'AbortError') return error;
@@ -103,10 +100,7 @@ export async function errorFromResponse(response: Response): Promise<unknown> {
   } catch {
     body = undefined;
   }
-  const message =
-    body && typeof (body as ApiErrorBody).message === 'string'
-      ? (body as ApiErrorBody).message
-      : response.statusText;
+  const message = body && typeof (body as ApiErrorBody).message === 'string' ? (body as ApiErrorBody).message : response.statusText;
   return toApiError(new HttpError(message, response.status, body));
 }
 
@@ -123,9 +117,7 @@ export function newUuid(): string {
 }
 
 /** The HTTP status of an error thrown by the data provider, if it has one. */
-export const errorStatus = (error: unknown): number | undefined =>
-  error instanceof HttpError ? error.status : undefined;
+export const errorStatus = (error: unknown): number | undefined => (error instanceof HttpError ? error.status : undefined);
 
 /** A message for a notification, from whatever was thrown. */
-export const errorMessage = (error: unknown): string =>
-  error instanceof Error && error.message ? error.message : 'Something went wrong. Please try again.';
+export const errorMessage = (error: unknown): string => (error instanceof Error && error.message ? error.message : 'Something went wrong. Please try again.');

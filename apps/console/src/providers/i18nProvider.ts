@@ -8,8 +8,7 @@ const overrides: Record<string, string> = {
   'ra.auth.auth_check_error': 'Please sign in to continue.',
   'ra.notification.http_error': NETWORK_ERROR_MESSAGE,
   'ra.notification.not_authorized': 'You do not have access to this page.',
-  'ra.notification.item_doesnt_exist':
-    'This record was not found. It may have been removed or belong to another practice.',
+  'ra.notification.item_doesnt_exist': 'This record was not found. It may have been removed or belong to another practice.',
   'ra.message.invalid_form': 'Please fix the highlighted fields.',
   'ra.page.access_denied': 'Access denied',
   'ra.page.dashboard': 'Dashboard',
@@ -36,6 +35,5 @@ const lower = (value: unknown) => (typeof value === 'string' && value ? value.to
 
 export const i18nProvider: I18nProvider = {
   ...defaultI18nProvider,
-  translate: (key, options) =>
-    templates[key]?.(options as Options) ?? overrides[key] ?? defaultI18nProvider.translate(key, options),
+  translate: (key, options) => templates[key]?.(options as Options) ?? overrides[key] ?? defaultI18nProvider.translate(key, options),
 };

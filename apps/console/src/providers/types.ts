@@ -22,13 +22,7 @@ import type {
   StaffUserView,
 } from '@resetdesk/contracts';
 
-export type {
-  AuditCheckpoint,
-  DashboardCounts,
-  DevMailboxMessage,
-  AuditChainVerification as AuditVerifyResult,
-  MessagePreview as EmailPreview,
-};
+export type { AuditCheckpoint, DashboardCounts, DevMailboxMessage, AuditChainVerification as AuditVerifyResult, MessagePreview as EmailPreview };
 export type OutboxMessage = OutboxMessageView & { id: string };
 export type StaffMember = StaffMemberView & { id: string };
 
@@ -70,12 +64,6 @@ export interface PortalHistory {
   invitations: HistoryInvitation[];
   events: AuditEventView[];
 }
-
-
-
-
-
-
 
 export interface CsvDownload {
   blob: Blob;

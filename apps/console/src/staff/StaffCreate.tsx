@@ -1,15 +1,4 @@
-import {
-  Create,
-  PasswordInput,
-  SelectInput,
-  SimpleForm,
-  TextInput,
-  email,
-  maxLength,
-  minLength,
-  required,
-  type RaRecord,
-} from 'react-admin';
+import { Create, PasswordInput, SelectInput, SimpleForm, TextInput, email, maxLength, minLength, required, type RaRecord } from 'react-admin';
 
 import { ROLE_CHOICES } from '../common/labels';
 

@@ -1,17 +1,5 @@
 import { Typography } from '@mui/material';
-import {
-  BooleanInput,
-  Edit,
-  SaveButton,
-  SelectInput,
-  SimpleForm,
-  TextInput,
-  Toolbar,
-  maxLength,
-  required,
-  useRecordContext,
-  type RaRecord,
-} from 'react-admin';
+import { BooleanInput, Edit, SaveButton, SelectInput, SimpleForm, TextInput, Toolbar, maxLength, required, useRecordContext, type RaRecord } from 'react-admin';
 
 import { ROLE_CHOICES } from '../common/labels';
 import type { StaffMember } from '../providers/types';

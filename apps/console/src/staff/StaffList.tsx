@@ -27,11 +27,7 @@ export const StaffList = () => (
         source="active"
         label="Status"
         render={(record) =>
-          record.active ? (
-            <Chip size="small" color="success" label="Active" />
-          ) : (
-            <Chip size="small" variant="outlined" label="Deactivated" />
-          )
+          record.active ? <Chip size="small" color="success" label="Active" /> : <Chip size="small" variant="outlined" label="Deactivated" />
         }
       />
       <DataTable.Col source="lastLoginAt" label="Last sign-in" render={(record) => <DateTimeText value={record.lastLoginAt} />} />

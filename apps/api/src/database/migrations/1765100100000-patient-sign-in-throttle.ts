@@ -25,7 +25,8 @@ export class PatientSignInThrottle1765100100000 implements MigrationInterface {
       "SELECT id, lockedAt FROM portal_accounts WHERE status = 'locked' AND lockReason = 'too_many_login_failures' AND lockedAt IS NOT NULL",
     );
     for (const row of locked) {
-      const lockedAt = row.lockedAt instanceof Date ? row.lockedAt : new Date(String(row.lockedAt).replace(' ', 'T') + (/[Zz+]/.test(String(row.lockedAt)) ? '' : 'Z'));
+      const lockedAt =
+        row.lockedAt instanceof Date ? row.lockedAt : new Date(String(row.lockedAt).replace(' ', 'T') + (/[Zz+]/.test(String(row.lockedAt)) ? '' : 'Z'));
       // Stored datetimes are UTC; this spelling binds on both drivers (SQLite takes no Date).
       const until = new Date(lockedAt.getTime() + 15 * 60_000).toISOString().replace('T', ' ').replace('Z', '');
       await queryRunner.query('UPDATE portal_accounts SET lockedUntil = ? WHERE id = ?', [until, row.id]);

@@ -24,7 +24,10 @@ export class UsernameSkeleton1765150000000 implements MigrationInterface {
       'usernameSkeleton',
       new TableColumn({ name: 'usernameSkeleton', type: 'varchar', length: '255', isNullable: false }),
     );
-    await queryRunner.createIndex('portal_accounts', new TableIndex({ name: 'UQ_portal_accounts_username_skeleton', columnNames: ['usernameSkeleton'], isUnique: true }));
+    await queryRunner.createIndex(
+      'portal_accounts',
+      new TableIndex({ name: 'UQ_portal_accounts_username_skeleton', columnNames: ['usernameSkeleton'], isUnique: true }),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
