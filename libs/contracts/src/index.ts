@@ -1,6 +1,6 @@
 /**
  * Types and enumerations shared by the API and the console. The values are part of the
- * product contract (shared/spec/product.md): clients and stored rows depend on them.
+ * product contract: clients and stored rows depend on them.
  */
 
 export const STAFF_ROLES = ['front_desk', 'practice_admin'] as const;

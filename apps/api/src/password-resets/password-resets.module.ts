@@ -12,7 +12,7 @@ import { ResetPasswordController } from './reset-password.controller';
 import { UsernameRemindersService } from './username-reminders.service';
 import { RecoveryMessages } from './recovery-messages';
 
-/** Self-service recovery (spec §4, issue #5): /forgot-password, /reset-password/:token and its steps, /forgot-username. */
+/** Self-service recovery: /forgot-password, /reset-password/:token and its steps, /forgot-username. */
 @Module({
   imports: [PatientPagesModule, PatientAuthModule],
   controllers: [ForgottenCredentialsController, ResetPasswordController],

@@ -1,7 +1,7 @@
 /**
  * Shapes the console works with: the shared contracts (libs/contracts), narrowed to what
  * react-admin needs (`id: string`), plus console-only request/response shapes that the
- * contracts do not describe (chart, portal history). They follow shared/spec/product.md.
+ * contracts do not describe (chart, portal history). They follow the product contract.
  */
 import type {
   AuditChainVerification,
